@@ -1,0 +1,42 @@
+# The two commands of the README: `make report` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lint lab setup system-deps clean lock
+
+report: setup
+	$(BIN)/python -m analysis build
+
+test: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@tools/system-deps.sh
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the dependency declarations change; the constraints file pins every version.
+$(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf reports/* reports/.builds reports/.failed .pytest_cache
+
+# Regenerate the pinned constraints from the current environment (after changing pyproject).
+lock: $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|tokyo-hikikomori-benchmark)==' > constraints.txt

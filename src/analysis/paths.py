@@ -1,0 +1,32 @@
+"""Every path the project uses, defined once.
+
+The project root is found from this file (src layout, editable install). A data
+directory laid out like ``data/`` can be used instead of the shipped one by passing
+``data_dir`` to the loaders or ``--data`` to the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parents[1]
+DATA_DIR = ROOT / "data"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+REPORTS_DIR = ROOT / "reports"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+
+def raw_dir(data_dir: Path = DATA_DIR) -> Path:
+    """Immutable source documents and ``sources.csv``."""
+    return Path(data_dir) / "raw"
+
+
+def tidy_dir(data_dir: Path = DATA_DIR) -> Path:
+    """Curated, validated tables."""
+    return Path(data_dir) / "tidy"
+
+
+def reference_dir(data_dir: Path = DATA_DIR) -> Path:
+    """Municipality reference table and boundaries."""
+    return Path(data_dir) / "reference"

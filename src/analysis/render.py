@@ -1,0 +1,49 @@
+"""Executed notebook → offline HTML (nbconvert, in process) → A4 PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from analysis.fonts import FONT_FAMILY, font_path
+from analysis.paths import TEMPLATES_DIR
+
+TEMPLATE_NAME = "report"
+
+
+def notebook_to_html(notebook: nbformat.NotebookNode, *, title: str, lang: str = "ja") -> str:
+    """Render an executed notebook as one self-contained HTML page with all code hidden."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        template_name=TEMPLATE_NAME,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code=lang,
+    )
+    notebook.metadata["title"] = title
+    html, _ = exporter.from_notebook_node(notebook)
+    return html
+
+
+def pdf_stylesheet() -> str:
+    """CSS added for the PDF only: the Japanese font, embedded from its TTF file."""
+    return (
+        f"@font-face {{ font-family: '{FONT_FAMILY}'; src: url('{font_path().as_uri()}'); }}\n"
+        f"html, body, body * {{ font-family: '{FONT_FAMILY}', sans-serif !important; }}\n"
+    )
+
+
+def html_to_pdf(html: str, target: Path, *, base_url: Path | None = None) -> None:
+    """Write ``html`` as an A4 PDF with the Japanese font embedded."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    # @font-face only takes effect when the stylesheet and the renderer share a font config.
+    font_config = FontConfiguration()
+    stylesheet = weasyprint.CSS(string=pdf_stylesheet(), font_config=font_config)
+    document = weasyprint.HTML(string=html, base_url=str(base_url) if base_url else None)
+    document.write_pdf(target, stylesheets=[stylesheet], font_config=font_config)

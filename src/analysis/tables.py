@@ -1,0 +1,74 @@
+"""Reading the tidy tables: CSV as data stewards save it (UTF-8, UTF-8 with BOM, CP932).
+
+Everything is read as text; typing and every rule live in ``analysis.validate``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.paths import DATA_DIR, reference_dir, tidy_dir
+
+TIDY_TABLES = (
+    "services",
+    "channels",
+    "target_ages",
+    "meetings",
+    "meeting_bodies",
+    "network_bodies",
+    "network_body_members",
+    "milestones",
+    "collaborations",
+)
+ENCODINGS = ("utf-8-sig", "cp932")
+
+
+class TableReadError(ValueError):
+    """A table file that cannot be read as CSV text; the message says where and why."""
+
+
+def decode_csv_bytes(data: bytes, path: Path) -> str:
+    """Decode UTF-8 (with or without BOM) or CP932, the encodings Excel and editors write."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as error:
+            last = error
+    line = data[: last.start].count(b"\n") + 1
+    raise TableReadError(
+        f"{path}:{line}: bytes {data[last.start:last.start + 4]!r} — not valid UTF-8 or CP932 "
+        "(save the file as 'CSV UTF-8' or 'CSV (Shift-JIS / CP932)')"
+    )
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """Read one CSV file as strings; empty cells stay empty strings, never NaN."""
+    path = Path(path)
+    text = decode_csv_bytes(path.read_bytes(), path)
+    if not text.strip():
+        raise TableReadError(f"{path}:1: the file is empty (it needs at least a header row)")
+    return pd.read_csv(
+        io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
+    )
+
+
+def load_tidy(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+    """One tidy table by name (``services``, ``channels`` …) from a data directory."""
+    if name not in TIDY_TABLES:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(TIDY_TABLES)}")
+    return read_csv_text(tidy_dir(Path(data_dir or DATA_DIR)) / f"{name}.csv")
+
+
+def load_municipalities(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+    """The municipality reference table."""
+    return read_csv_text(reference_dir(Path(data_dir or DATA_DIR)) / "municipalities.csv")
+
+
+def load_sources(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+    """The source registry, ``raw/sources.csv``."""
+    from analysis.paths import raw_dir
+
+    return read_csv_text(raw_dir(Path(data_dir or DATA_DIR)) / "sources.csv")
