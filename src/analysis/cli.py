@@ -40,6 +40,15 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=("html", "pdf"), dest="formats",
                        help="html,pdf (default both)")
     build.add_argument("--lang", choices=("ja", "en"), default="ja")
+
+    validate = commands.add_parser(
+        "validate", help="check a data directory: schema, references, quotes, derived values")
+    validate.add_argument("data", nargs="?", type=Path, default=DATA_DIR,
+                          help="a data directory laid out like data/ (default data/)")
+
+    datapackage = commands.add_parser(
+        "datapackage", help="write the Frictionless datapackage.json generated from the schema")
+    datapackage.add_argument("--out", type=Path, default=DATA_DIR / "datapackage.json")
     return parser
 
 
@@ -52,7 +61,32 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": run_build}
+def run_validate(args: argparse.Namespace) -> int:
+    from analysis.validate import summary, validate
+
+    if not args.data.is_dir():
+        print(f"error: {args.data}: not a directory (give a data directory laid out like data/)",
+              file=sys.stderr)
+        return 2
+    data, problems = validate(args.data)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.data}", file=sys.stderr)
+        return 1
+    print(summary(data))
+    return 0
+
+
+def run_datapackage(args: argparse.Namespace) -> int:
+    from analysis.datapackage import write
+
+    write(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+COMMANDS = {"build": run_build, "validate": run_validate, "datapackage": run_datapackage}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ Everything is read as text; typing and every rule live in ``analysis.validate``.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -72,3 +73,49 @@ def load_sources(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     from analysis.paths import raw_dir
 
     return read_csv_text(raw_dir(Path(data_dir or DATA_DIR)) / "sources.csv")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every table of a data directory, typed per ``analysis.schema``: integers as
+    nullable ``Int64``, numbers as ``Float64``, booleans as ``boolean``, the rest text."""
+
+    sources: pd.DataFrame
+    municipalities: pd.DataFrame
+    services: pd.DataFrame
+    channels: pd.DataFrame
+    target_ages: pd.DataFrame
+    meetings: pd.DataFrame
+    meeting_bodies: pd.DataFrame
+    network_bodies: pd.DataFrame
+    network_body_members: pd.DataFrame
+    milestones: pd.DataFrame
+    collaborations: pd.DataFrame
+
+
+def typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
+    """Convert the text columns of a validated table to their schema types."""
+    from analysis.schema import BY_NAME
+
+    conversions = {}
+    for field in BY_NAME[table_name].fields:
+        if field.name not in frame.columns:
+            continue
+        column = frame[field.name]
+        if field.kind == "integer":
+            conversions[field.name] = pd.to_numeric(column.replace("", None)).astype("Int64")
+        elif field.kind == "number":
+            conversions[field.name] = pd.to_numeric(column.replace("", None)).astype("Float64")
+        elif field.kind == "boolean":
+            conversions[field.name] = column.map({"true": True, "false": False}).astype(
+                "boolean")
+    return frame.assign(**conversions)
+
+
+def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
+    """All tables of a data directory, typed. Validate first (``python -m analysis validate``):
+    this loader trusts the files."""
+    data_dir = Path(data_dir or DATA_DIR)
+    frames = {name: typed(load_tidy(name, data_dir), name) for name in TIDY_TABLES}
+    return Dataset(sources=load_sources(data_dir),
+                   municipalities=load_municipalities(data_dir), **frames)
