@@ -11,10 +11,13 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 from analysis import publish
+from analysis.errors import BuildError
 from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from analysis.render import html_to_pdf, notebook_to_html
 
@@ -22,10 +25,6 @@ KERNEL_NAME = "python3"  # notebooks saved elsewhere may name a conda kernel: al
 FORMATS = ("html", "pdf")
 REPORT_TITLE = {"ja": "東京都 区市町村のひきこもり支援 比較レポート",
                 "en": "Hikikomori support in Tokyo's municipalities: comparison report"}
-
-
-class BuildError(RuntimeError):
-    """A build that failed for a reason the user can act on; the message says what."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,8 @@ def execute(job: NotebookJob, work_dir: Path) -> nbformat.NotebookNode:
             f"notebook {job.notebook}.ipynb failed in cell {error.exec_count}: "
             f"{error.ename}: {error.evalue}"
         ) from error
+    import nbformat
+
     return nbformat.read(target, as_version=4)
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.errors import UserError
 from analysis.paths import DATA_DIR, REPORTS_DIR
 
 
@@ -90,12 +91,10 @@ COMMANDS = {"build": run_build, "validate": run_validate, "datapackage": run_dat
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from analysis.build import BuildError
-
     args = make_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except BuildError as error:
+    except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

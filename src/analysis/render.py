@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 from analysis.fonts import FONT_FAMILY, font_path
 from analysis.paths import TEMPLATES_DIR
