@@ -47,6 +47,16 @@ def make_parser() -> argparse.ArgumentParser:
     validate.add_argument("data", nargs="?", type=Path, default=DATA_DIR,
                           help="a data directory laid out like data/ (default data/)")
 
+    extract = commands.add_parser(
+        "extract", help="list candidate facts of a source text, or --compare them with the tables")
+    extract.add_argument("source", nargs="?", metavar="SOURCE_FILE",
+                         help="a path, or a file name or source_id of data/raw/sources.csv")
+    extract.add_argument("--compare", action="store_true",
+                         help="all registered sources against the curated tables")
+    extract.add_argument("--data", type=Path, default=DATA_DIR,
+                         help="data directory (default data/)")
+    extract.add_argument("--out", type=Path, help="CSV file to write (default stdout)")
+
     datapackage = commands.add_parser(
         "datapackage", help="write the Frictionless datapackage.json generated from the schema")
     datapackage.add_argument("--out", type=Path, default=DATA_DIR / "datapackage.json")
@@ -79,6 +89,12 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_extract(args: argparse.Namespace) -> int:
+    from analysis.extract import run
+
+    return run(args.source, compare_tables=args.compare, data_dir=args.data, out=args.out)
+
+
 def run_datapackage(args: argparse.Namespace) -> int:
     from analysis.datapackage import write
 
@@ -87,7 +103,8 @@ def run_datapackage(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": run_build, "validate": run_validate, "datapackage": run_datapackage}
+COMMANDS = {"build": run_build, "validate": run_validate, "extract": run_extract,
+            "datapackage": run_datapackage}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
