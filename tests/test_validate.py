@@ -67,7 +67,8 @@ CELL_CASES = [
     ("tidy/services.csv", "municipality_code", "13203", "is not well formed"),
     ("tidy/services.csv", "service_id", "../../etc/passwd", "is not well formed"),
     ("tidy/services.csv", "name", "", "is empty but required"),
-    ("tidy/services.csv", "quote", "この文は出典にありません。まったく。", "is not verbatim in source"),
+    ("tidy/services.csv", "quote", "この文は出典にありません。まったく。",
+     "is not verbatim in source"),
 ]
 
 

@@ -1,59 +1,643 @@
 """One function per chart: result frame in, matplotlib Figure out, one shared style.
 
-Colours come from a colour-blind-safe palette whose steps differ in lightness, so the
-charts survive grey-scale printing.
+- Figures are made with ``Figure()``, not pyplot: no global figure registry, no leaks,
+  and a notebook shows exactly the figure a cell returns.
+- Colours come from the Okabe–Ito colour-blind-safe palette, ordered so that
+  neighbouring series differ in lightness; where colour alone would tell series apart,
+  hatching or marker shapes do too, so the charts survive grey-scale printing.
+- Every label comes from ``labels.csv`` in the chosen ``lang`` ("ja" or "en"); only data
+  (service and body names) stays as the source wrote it.
+- ``caption=True`` prints the row ids behind the chart under it (``sources_note``);
+  ``save_figure`` writes byte-identical PNG and SVG for identical input.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
 import matplotlib
+import networkx as nx
+import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
+from analysis.codes import with_check_digit
 from analysis.fonts import setup_matplotlib
 from analysis.labels import label, labels
+from analysis.metrics import CODE, FREQUENCY_STATUSES, compact_ids, evidence_ids
+from analysis.paths import reference_dir
 
 # Okabe–Ito blue and a light grey: distinct in colour and in lightness.
 OFFERED_COLOUR = "#0072B2"
 ABSENT_COLOUR = "#F2F2F2"
-
+GAP_COLOUR = "#E69F00"  # orange: light where blue is dark, so gaps stand out in grey too
+NO_DATA_COLOUR = "#FFFFFF"
+EDGE_COLOUR = "#333333"
+# Cross-hatching is kept for "no data" alone.
+NO_DATA_HATCH = "xxxx"
+# Series: Okabe–Ito colours, alternating dark and light, each with its own hatch.
+SERIES: tuple[tuple[str, str], ...] = (
+    ("#0072B2", ""), ("#F0E442", "//"), ("#009E73", ".."), ("#E69F00", "\\\\"),
+    ("#000000", ""), ("#56B4E9", "||"), ("#D55E00", "--"), ("#CC79A7", "oo"),
+    ("#999999", "++"), ("#FFFFFF", "//"), ("#004D7A", ".."), ("#F7C873", "||"),
+)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+BOUNDARIES = reference_dir() / "tokyo-municipalities-n03-2021.geojson"
+MAP_CRS = "EPSG:6677"  # JGD2011 plane rectangular IX (Tokyo): metres, true shapes
 
 STYLE = {"figure.dpi": 100, "savefig.dpi": 150, "axes.spines.top": False,
-         "axes.spines.right": False, "svg.hashsalt": "analysis"}
+         "axes.spines.right": False, "svg.hashsalt": "analysis", "svg.fonttype": "path",
+         "hatch.linewidth": 0.6, "hatch.color": EDGE_COLOUR, "font.size": 9,
+         "legend.fontsize": 8, "legend.frameon": False}
+PNG_METADATA = {"Software": None}
+SVG_METADATA = {"Date": None}
 
 
 def _style() -> None:
-    """Figures are made with ``Figure()``, not pyplot: no global figure registry, no leaks,
-    and a notebook shows exactly the figure a cell returns."""
     setup_matplotlib()
     matplotlib.rcParams.update(STYLE)
 
 
-def channel_coverage_heatmap(coverage: pd.DataFrame, lang: str = "ja") -> Figure:
-    """Municipalities × channels, most-connected municipalities and commonest channels first."""
-    _style()
-    channel_labels = labels("channel", lang)
-    matrix = coverage.pivot_table(index="name", columns="channel", values="offered",
-                                  aggfunc="any", fill_value=False)
-    channel_order = matrix.mean().sort_values(ascending=False, kind="stable").index
-    row_order = matrix.sum(axis=1).sort_values(ascending=False, kind="stable").index
-    matrix = matrix.loc[row_order, channel_order]
+def _series(i: int) -> tuple[str, str]:
+    return SERIES[i % len(SERIES)]
 
-    fig = Figure(figsize=(1.0 + 0.75 * len(channel_order), 1.6 + 0.32 * len(row_order)))
+
+def _name_column(lang: str) -> str:
+    return "name" if lang == "ja" else "name_en"
+
+
+def _empty(fig: Figure, lang: str) -> Figure:
+    """An empty input still gives a figure that says so."""
     ax = fig.subplots()
-    colours = ListedColormap([ABSENT_COLOUR, OFFERED_COLOUR])
-    ax.imshow(matrix.to_numpy(dtype=int), cmap=colours, vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(channel_order)),
-                  [f"{channel_labels.get(c, c)}\n{matrix[c].mean():.0%}" for c in channel_order],
-                  rotation=0, fontsize=8)
-    ax.set_yticks(range(len(row_order)), list(row_order), fontsize=9)
-    ax.set_xticks([x - 0.5 for x in range(1, len(channel_order))], minor=True)
-    ax.set_yticks([y - 0.5 for y in range(1, len(row_order))], minor=True)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, label("chart", "no_data", lang), ha="center", va="center")
+    return fig
+
+
+# ----------------------------------------------------------------- sources, saving
+
+def sources_note(frame: pd.DataFrame, lang: str = "ja", compact: bool = True) -> str:
+    """The row ids behind a result frame, as one citable line (``出典（行ID）：…``);
+    ``compact`` writes ids of one source and municipality as ``fy2024_main-132039-{s01,m02}``."""
+    ids = evidence_ids(frame)
+    text = compact_ids(ids) if compact else " ".join(ids)
+    return label("template", "sources", lang).format(ids=text)
+
+
+def _finish(fig: Figure, frame: pd.DataFrame, caption: bool, lang: str) -> Figure:
+    """Add the sources caption under the figure (saved with a tight bounding box)."""
+    if caption:
+        width = max(40, int(fig.get_figwidth() * 16))
+        fig.text(0.01, 0.0, textwrap.fill(sources_note(frame, lang), width), fontsize=5,
+                 va="top", ha="left", color="#555555")
+    return fig
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", dpi: float | None = None) -> bytes:
+    """PNG or SVG bytes of a figure, with no metadata that changes between runs (a fixed
+    SVG hash salt, no PNG ``Software`` or SVG ``Date``)."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):
+        fig.savefig(buffer, format=fmt, bbox_inches="tight", dpi=dpi or STYLE["savefig.dpi"],
+                    metadata=PNG_METADATA if fmt == "png" else SVG_METADATA)
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path_stem: Path | str,
+                formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write ``<path_stem>.png`` and ``.svg`` deterministically; return the paths."""
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        path.write_bytes(figure_bytes(fig, fmt))
+        paths.append(path)
+    return paths
+
+
+# ------------------------------------------------------------------ matrix charts
+
+def _matrix_chart(frame: pd.DataFrame, feature: str, has: str, count: str, group: str,
+                  title: str, lang: str, row_notes: dict[str, str] | None = None) -> Figure:
+    """Municipality × feature grid with the features' prevalence as a bar margin on top.
+    Municipalities with most features first (then by code); features commonest first."""
+    matrix = frame.pivot_table(index=CODE, columns=feature, values=count, aggfunc="sum",
+                               fill_value=0)
+    offered = frame.pivot_table(index=CODE, columns=feature, values=has, aggfunc="any",
+                                fill_value=False).astype(bool)
+    order = {key: i for i, key in enumerate(labels(group))}
+    prevalence = (frame.groupby(feature)["prevalence"].first()
+                  .reindex(offered.columns).fillna(offered.mean()))
+    columns = sorted(offered.columns, key=lambda c: (-prevalence[c], order.get(c, 99)))
+    rows = (offered.sum(axis=1).rename("n").reset_index()
+            .sort_values(["n", CODE], ascending=[False, True])[CODE].tolist())
+    offered, matrix = offered.loc[rows, columns], matrix.loc[rows, columns]
+    names = frame.drop_duplicates(CODE).set_index(CODE)[_name_column(lang)]
+    feature_labels = labels(group, lang)
+
+    fig = Figure(figsize=(2.2 + 0.8 * len(columns), 2.2 + 0.3 * len(rows)), layout="constrained")
+    top, ax = fig.subplots(2, 1, sharex=True,
+                           gridspec_kw={"height_ratios": [1.2, max(2.0, 0.3 * len(rows))]})
+    top.bar(range(len(columns)), [prevalence[c] for c in columns], color=OFFERED_COLOUR,
+            width=0.7)
+    for x, c in enumerate(columns):
+        top.text(x, prevalence[c], f"{prevalence[c]:.0%}", ha="center", va="bottom",
+                 fontsize=7)
+    top.set_ylim(0, 1.25)
+    top.set_yticks([])
+    top.spines["left"].set_visible(False)
+    top.set_ylabel(label("chart", "prevalence", lang), fontsize=7, rotation=0, ha="right",
+                   va="center")
+    top.set_title(title)
+    ax.imshow(offered.to_numpy(dtype=int), cmap=ListedColormap([ABSENT_COLOUR, OFFERED_COLOUR]),
+              vmin=0, vmax=1, aspect="auto")
+    for (y, x), n in np.ndenumerate(matrix.to_numpy()):
+        if n > 0:  # the count in the cell: the grid reads without colour too
+            ax.text(x, y, str(int(n)), ha="center", va="center", color="white", fontsize=7)
+    ax.set_xticks(range(len(columns)),
+                  [textwrap.fill(feature_labels.get(c, c), 7 if lang == "ja" else 14)
+                   for c in columns], fontsize=7)
+    row_labels = [names.get(code, code) + (f"  {row_notes[code]}" if row_notes and
+                                           code in row_notes else "") for code in rows]
+    ax.set_yticks(range(len(rows)), row_labels, fontsize=8)
+    ax.set_xticks([x - 0.5 for x in range(1, len(columns))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
     ax.grid(which="minor", color="white", linewidth=1.5)
     ax.tick_params(which="both", length=0)
-    ax.set_title(label("chart", "channel_coverage_title", lang))
-    ax.set_xlabel(f"{label('chart', 'channel', lang)} ({label('chart', 'prevalence', lang)})",
-                  fontsize=8)
-    fig.tight_layout()
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_ylabel(label("chart", "municipality", lang))
     return fig
+
+
+def channel_coverage_heatmap(coverage: pd.DataFrame, lang: str = "ja",
+                             caption: bool = False) -> Figure:
+    """1. Municipalities × channels (``metrics.channel_coverage``): best-connected
+    municipalities and commonest channels first, the number of services in each cell,
+    each channel's prevalence as a margin."""
+    _style()
+    if coverage.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    fig = _matrix_chart(coverage, "channel", "offered", "n_services", "channel",
+                        label("chart", "channel_coverage_title", lang), lang)
+    return _finish(fig, coverage, caption, lang)
+
+
+def national_menu_matrix(coverage: pd.DataFrame, lang: str = "ja",
+                         designations: pd.DataFrame | None = None,
+                         caption: bool = False) -> Figure:
+    """7. Municipality × the eight national menus (``metrics.national_menu_coverage``),
+    the designations the sources state (``metrics.designations``) beside the names."""
+    _style()
+    if coverage.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    notes = None
+    frames = [coverage]
+    if designations is not None and not designations.empty:
+        separator = label("template", "list_separator", lang)
+        notes = (designations.groupby(CODE)["designation"]
+                 .agg(lambda d: f"（{separator.join(dict.fromkeys(d))}）").to_dict())
+        frames.append(designations)
+    fig = _matrix_chart(coverage, "national_menu", "runs", "n_services", "national_menu",
+                        label("chart", "menu_matrix_title", lang), lang, notes)
+    return _finish(fig, pd.concat(frames, ignore_index=True), caption, lang)
+
+
+# ----------------------------------------------------------------------- age bars
+
+def age_coverage_chart(coverage: pd.DataFrame, lang: str = "ja",
+                       caption: bool = False) -> Figure:
+    """2. Target-age coverage per municipality (``metrics.age_coverage``) on a 0–80 axis
+    (80 = 80 and over): covered ages dark, uncovered ages highlighted and hatched, no
+    stated age hatched grey. Widest coverage first."""
+    _style()
+    if coverage.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    covered = (coverage.assign(width=coverage["end"] - coverage["start"] + 1)
+               .loc[lambda df: df["status"] == "covered"].groupby(CODE)["width"].sum())
+    codes = (coverage.drop_duplicates(CODE)
+             .assign(width=lambda df: df[CODE].map(covered).fillna(0),
+                     no_data=lambda df: df[CODE].isin(
+                         coverage.loc[coverage["status"] == "no_data", CODE]))
+             .sort_values(["no_data", "width", CODE], ascending=[True, False, True]))
+    names = codes.set_index(CODE)[_name_column(lang)]
+    position = {code: i for i, code in enumerate(codes[CODE])}
+    styles = {"covered": (OFFERED_COLOUR, ""), "uncovered": (GAP_COLOUR, "///"),
+              "no_data": (NO_DATA_COLOUR, "...")}
+
+    fig = Figure(figsize=(7.5, 1.6 + 0.32 * len(position)), layout="constrained")
+    ax = fig.subplots()
+    for row in coverage.itertuples(index=False):
+        colour, hatch = styles[row.status]
+        ax.barh(position[getattr(row, CODE)], row.end - row.start + 1, left=row.start,
+                height=0.7, color=colour, hatch=hatch, edgecolor=EDGE_COLOUR, linewidth=0.4)
+    ax.set_yticks(range(len(position)), [names[c] for c in position], fontsize=8)
+    ax.invert_yaxis()
+    ticks = list(range(0, 81, 10))
+    ax.set_xticks(ticks, [str(t) if t < 80 else label("template", "age_open", lang)
+                          .format(start=80) for t in ticks])
+    ax.set_xlim(0, 81)
+    ax.set_xlabel(label("chart", "age", lang))
+    ax.set_title(label("chart", "age_coverage_title", lang))
+    status_labels = labels("age_status", lang)
+    present = [s for s in styles if s in set(coverage["status"])]
+    ax.legend(handles=[Patch(facecolor=styles[s][0], hatch=styles[s][1], edgecolor=EDGE_COLOUR,
+                             label=status_labels[s]) for s in present],
+              loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(position))),
+              ncol=len(present))
+    return _finish(fig, coverage, caption, lang)
+
+
+# ------------------------------------------------------------------ meeting dots
+
+def meeting_frequency_chart(frequencies: pd.DataFrame, lang: str = "ja",
+                            caption: bool = False) -> Figure:
+    """3. Times per year of each meeting (``metrics.meeting_frequencies``), by kind, on a
+    log scale; the meetings without a number (regular without a count, irregular,
+    unstated) counted in a panel of their own, never placed at zero."""
+    _style()
+    if frequencies.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    kinds = [k for k in labels("meeting_kind") if k in set(frequencies["kind"])]
+    kinds += sorted(set(frequencies["kind"]) - set(kinds))
+    y_of = {k: i for i, k in enumerate(kinds)}
+    counted = frequencies.loc[frequencies["status"] == "counted"].sort_values(
+        ["kind", "per_year", "entity_key"])
+    others = [s for s in FREQUENCY_STATUSES if s != "counted"]
+
+    fig = Figure(figsize=(8, 1.6 + 0.38 * len(kinds)), layout="constrained")
+    ax, side = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1.6]})
+    # a deterministic spread of dots sharing a row, so equal rates stay visible
+    offsets = counted.groupby("kind").cumcount()
+    sizes = counted.groupby("kind")["kind"].transform("size")
+    spread = ((offsets - (sizes - 1) / 2) * 0.12).clip(-0.35, 0.35)
+    for approximate, marker in ((False, "o"), (True, "D")):
+        subset = counted["approximate"].to_numpy(dtype=bool) == approximate
+        ax.scatter(counted.loc[subset, "per_year"].astype(float),
+                   counted.loc[subset, "kind"].map(y_of) + spread[subset], marker=marker,
+                   s=28, facecolor=OFFERED_COLOUR if not approximate else "white",
+                   edgecolor=OFFERED_COLOUR, linewidth=1, zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlim(0.5, 600)
+    ticks = [1, 2, 4, 6, 12, 24, 52, 104, 365]
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_yticks(range(len(kinds)), [labels("meeting_kind", lang).get(k, k) for k in kinds],
+                  fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(label("chart", "per_year_log", lang))
+    ax.set_title(label("chart", "meeting_frequency_title", lang))
+
+    table = pd.crosstab(frequencies["kind"], frequencies["status"]).reindex(
+        index=kinds, columns=others, fill_value=0)
+    status_labels = labels("frequency_status", lang)
+    for x, status in enumerate(others):
+        for kind, n in table[status].items():
+            if n:
+                side.scatter(x, y_of[kind], s=60 + 25 * n, marker=MARKERS[x + 1],
+                             facecolor=_series(x + 1)[0], edgecolor=EDGE_COLOUR, linewidth=0.6)
+                side.text(x, y_of[kind], str(n), ha="center", va="center", fontsize=6)
+    side.set_xticks(range(len(others)), [textwrap.fill(status_labels[s], 5 if lang == "ja"
+                                                       else 11) for s in others], fontsize=7)
+    side.set_xlim(-0.6, len(others) - 0.4)
+    side.set_title(label("chart", "not_counted", lang), fontsize=9)
+    side.tick_params(axis="y", length=0)
+    handles = [Line2D([], [], marker="o", linestyle="", color=OFFERED_COLOUR,
+                      label=status_labels["counted"]),
+               Line2D([], [], marker="D", linestyle="", markerfacecolor="white",
+                      color=OFFERED_COLOUR, label=label("chart", "approximate", lang))]
+    ax.legend(handles=handles, loc="lower right")
+    return _finish(fig, frequencies, caption, lang)
+
+
+# ---------------------------------------------------------------------- timeline
+
+def establishment_timeline_chart(timeline: pd.DataFrame, lang: str = "ja",
+                                 caption: bool = False) -> Figure:
+    """4. When windows and services started, bodies were set up and milestones happened
+    (``metrics.establishment_timeline``), one row per municipality; event types differ
+    in marker shape as well as colour. A year without a month sits mid-year."""
+    _style()
+    if timeline.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    frame = timeline.assign(
+        x=timeline["year"].astype(float) + (timeline["month"].astype(float).fillna(6.5) - 1)
+        / 12)
+    codes = (frame.groupby(CODE)["x"].min().reset_index()
+             .sort_values(["x", CODE])[CODE].tolist())
+    names = frame.drop_duplicates(CODE).set_index(CODE)[_name_column(lang)]
+    y_of = {code: i for i, code in enumerate(codes)}
+    events = ("service", "body", "milestone")
+    offsets = {"service": -0.2, "body": 0.0, "milestone": 0.2}
+
+    fig = Figure(figsize=(8, 1.6 + 0.32 * len(codes)), layout="constrained")
+    ax = fig.subplots()
+    event_labels = labels("event", lang)
+    for i, event in enumerate(events):
+        subset = frame.loc[frame["event"] == event]
+        if subset.empty:
+            continue
+        colour = (OFFERED_COLOUR, GAP_COLOUR, "#009E73")[i]
+        ax.scatter(subset["x"], subset[CODE].map(y_of) + offsets[event], marker=MARKERS[i],
+                   s=30, color=colour, edgecolor=EDGE_COLOUR, linewidth=0.5,
+                   label=event_labels[event], zorder=3)
+    ax.set_yticks(range(len(codes)), [names[c] for c in codes], fontsize=8)
+    ax.invert_yaxis()
+    low, high = int(frame["year"].min()), int(frame["year"].max())
+    ax.set_xlim(low - 0.5, high + 1.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_xlabel(label("chart", "year", lang))
+    ax.set_title(label("chart", "timeline_title", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(codes))),
+              ncol=3)
+    return _finish(fig, timeline, caption, lang)
+
+
+# ------------------------------------------------------------------ composition
+
+def body_composition_chart(composition: pd.DataFrame, lang: str = "ja",
+                           caption: bool = False) -> Figure:
+    """5. Member types of each network body (``metrics.body_composition``), stacked; each
+    type has its own colour and hatch."""
+    _style()
+    if composition.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    types = [t for t in labels("member_type") if t in set(composition["member_type"])]
+    types += sorted(set(composition["member_type"]) - set(types))
+    table = composition.pivot_table(index="entity_key", columns="member_type",
+                                    values="n_members", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=types, fill_value=0)
+    bodies = (composition.drop_duplicates("entity_key")
+              .assign(total=lambda df: df["entity_key"].map(table.sum(axis=1)))
+              .sort_values([CODE, "total", "entity_key"], ascending=[True, False, True]))
+    row_labels = [f"{row[_name_column(lang)]}  {row['body_name']}" for _, row in
+                  bodies.iterrows()]
+    table = table.loc[bodies["entity_key"]]
+
+    fig = Figure(figsize=(8, 1.8 + 0.34 * len(bodies)), layout="constrained")
+    ax = fig.subplots()
+    left = np.zeros(len(bodies))
+    type_labels = labels("member_type", lang)
+    for i, member_type in enumerate(types):
+        colour, hatch = _series(i)
+        values = table[member_type].to_numpy(dtype=float)
+        ax.barh(range(len(bodies)), values, left=left, color=colour, hatch=hatch,
+                edgecolor=EDGE_COLOUR, linewidth=0.4, height=0.7,
+                label=type_labels.get(member_type, member_type))
+        left += values
+    ax.set_yticks(range(len(bodies)), row_labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(label("chart", "n_members", lang))
+    ax.set_title(label("chart", "composition_title", lang))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _finish(fig, composition, caption, lang)
+
+
+# -------------------------------------------------------------------------- map
+
+@functools.cache
+def _boundaries(path: str) -> object:
+    import geopandas as gpd
+
+    frame = gpd.read_file(path)
+    # 所属未定地 (unassigned land) has no code and belongs to no municipality
+    frame = frame.loc[frame["N03_007"].notna()]
+    return (frame.assign(**{CODE: frame["N03_007"].map(with_check_digit)})
+            .dissolve(by=CODE, as_index=False)
+            .loc[:, [CODE, "geometry"]]
+            .to_crs(MAP_CRS))
+
+
+def load_boundaries(path: Path | str = BOUNDARIES) -> object:
+    """The bundled N03 boundaries, one (multi)polygon per 6-digit code, in metres."""
+    return _boundaries(str(path)).copy()
+
+
+def _inset_extent(geometry: object, radius: float = 60_000) -> tuple[float, ...]:
+    """Bounds of the main island group of an island municipality: the parts within
+    ``radius`` metres of the part with the most land around it (小笠原村: 父島 and 母島,
+    not the far-off 沖ノ鳥島 or 南鳥島)."""
+    import geopandas as gpd
+
+    parts = gpd.GeoSeries([geometry]).explode(index_parts=False).reset_index(drop=True)
+    areas = parts.area.to_numpy()
+    land_near = [areas[parts.distance(part) <= radius].sum() for part in parts]
+    core = parts[parts.distance(parts[int(np.argmax(land_near))]) <= radius]
+    x0, y0, x1, y1 = core.total_bounds
+    pad = max(x1 - x0, y1 - y0) * 0.15 + 1_000
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def municipality_map(frame: pd.DataFrame, column: str, lang: str = "ja",
+                     metric: str | None = None, value_group: str | None = None,
+                     municipalities: pd.DataFrame | None = None,
+                     boundaries: object | None = None, caption: bool = False) -> Figure:
+    """6. All 62 municipalities of Tokyo coloured by ``frame[column]`` (one row per
+    municipality_code): a numeric metric on a light-to-dark scale, or categories
+    (labels from ``value_group`` in labels.csv, e.g. ``editions`` for
+    ``metrics.edition_presence``). Municipalities without a value are hatched and named in
+    the legend; the islands are insets; the MLIT credit line is on the figure.
+    ``metric``: the labels.csv ``metric`` key titling the legend."""
+    _style()
+    if municipalities is None:
+        from analysis.tables import load_municipalities
+
+        municipalities = load_municipalities()
+    shapes = boundaries if boundaries is not None else load_boundaries()
+    values = frame.loc[frame[column].notna(), [CODE, column]].drop_duplicates(CODE)
+    data = (shapes.merge(municipalities.loc[:, [CODE, "area"]], how="left", on=CODE)
+            .merge(values, how="left", on=CODE))
+    categorical = value_group is not None or not pd.api.types.is_numeric_dtype(values[column])
+    no_data_style = {"facecolor": NO_DATA_COLOUR, "hatch": NO_DATA_HATCH,
+                     "edgecolor": "#AAAAAA", "linewidth": 0.3}
+
+    if categorical:
+        names = labels(value_group, lang) if value_group else {}
+        categories = [k for k in names if k in set(values[column])]
+        categories += sorted(set(values[column].astype(str)) - set(categories))
+        style_of = {c: _series(i) for i, c in enumerate(categories)}
+        legend = [Patch(facecolor=style_of[c][0], hatch=style_of[c][1], edgecolor=EDGE_COLOUR,
+                        label=names.get(c, c)) for c in categories]
+    else:
+        norm = matplotlib.colors.Normalize(vmin=float(values[column].min()) if len(values)
+                                           else 0, vmax=float(values[column].max()) if
+                                           len(values) else 1)
+        cmap = matplotlib.colormaps["cividis_r"]  # light = low, dark = high; CVD-safe
+        legend = []
+    legend.append(Patch(label=label("chart", "no_data", lang), **no_data_style))
+
+    def draw(ax: object, subset: object, linewidth: float = 0.3) -> None:
+        known = subset.loc[subset[column].notna()]
+        if categorical:
+            for category in categories:
+                part = known.loc[known[column].astype(str) == category]
+                if len(part):
+                    colour, hatch = style_of[category]
+                    part.plot(ax=ax, facecolor=colour, hatch=hatch, edgecolor=EDGE_COLOUR,
+                              linewidth=linewidth)
+        elif len(known):
+            known.plot(ax=ax, color=cmap(norm(known[column].astype(float))),
+                       edgecolor=EDGE_COLOUR, linewidth=linewidth)
+        unknown = subset.loc[subset[column].isna()]
+        if len(unknown):
+            unknown.plot(ax=ax, **{**no_data_style, "linewidth": linewidth})
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+
+    islands = data.loc[data["area"] == "islands"].sort_values(CODE)
+    fig = Figure(figsize=(10, 7.4), layout="constrained")
+    grid = fig.add_gridspec(3, max(1, len(islands)), height_ratios=[5, 1.3, 0.2])
+    main = fig.add_subplot(grid[0, :])
+    draw(main, data.loc[data["area"] != "islands"])
+    names_of = municipalities.set_index(CODE)["name" if lang == "ja" else "name_romaji"]
+    for i, row in enumerate(islands.itertuples(index=False)):
+        inset = fig.add_subplot(grid[1, i])
+        # a thicker outline keeps islets of a few hundred metres visible
+        draw(inset, islands.iloc[[i]], linewidth=0.8)
+        x0, y0, x1, y1 = _inset_extent(row.geometry)
+        inset.set_xlim(x0, x1)
+        inset.set_ylim(y0, y1)
+        inset.set_axis_on()
+        inset.set(xticks=[], yticks=[], xlabel="", ylabel="")
+        for spine in inset.spines.values():
+            spine.set(visible=True, color="#999999", linewidth=0.5)
+        inset.set_title(names_of.get(getattr(row, CODE), ""), fontsize=7, pad=2)
+        if i == 0:
+            inset.set_ylabel(label("chart", "islands", lang), fontsize=8)
+    title = label("metric", metric, lang) if metric else column
+    main.set_title(title)
+    if not categorical and len(values):
+        colourbar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=main,
+                                 shrink=0.5, location="right")
+        colourbar.set_label(title)
+    main.legend(handles=legend, loc="lower right")
+    credit = fig.add_subplot(grid[2, :])
+    credit.set_axis_off()
+    credit.text(1.0, 0.0, label("chart", "map_credit", lang), ha="right", va="bottom",
+                fontsize=7)
+    return _finish(fig, frame, caption, lang)
+
+
+# ---------------------------------------------------------------- collaboration
+
+def _component_layout(graph: nx.Graph, columns: int = 3) -> dict[str, tuple[float, float]]:
+    """Spring layout per connected component (seeded: deterministic), components placed on
+    a grid, largest first, so that small partnerships do not drift to the corners."""
+    components = sorted((sorted(c) for c in nx.connected_components(graph)),
+                        key=lambda c: (-len(c), c[0]))
+    position = {}
+    for i, nodes in enumerate(components):
+        centre = np.array([(i % columns) * 3.0, -(i // columns) * 3.0])
+        scale = min(1.0, 0.45 * len(nodes) ** 0.5)
+        layout = nx.spring_layout(graph.subgraph(nodes), seed=7, scale=scale)
+        position |= {n: tuple(centre + xy) for n, xy in layout.items()}
+    return position
+
+
+def collaboration_graph(edges: pd.DataFrame, lang: str = "ja",
+                        caption: bool = False) -> Figure:
+    """8. Inter-municipal partnerships (``metrics.collaboration_edges``) as a graph:
+    municipalities as circles, partners the source does not name as grey diamonds
+    joined by dashed lines."""
+    _style()
+    if edges.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    name = _name_column(lang)
+    partner_name = "partner_name" if lang == "ja" else "partner_name_en"
+    graph = nx.Graph()
+    for row in edges.sort_values([CODE, "partner_code", "partner_name"]).itertuples():
+        source = row.municipality_code
+        target = row.partner_code if row.named else f"?{source}:{row.partner_name}"
+        graph.add_node(source, label=getattr(row, name), named=True)
+        # in English an unnamed partner is called so; its Japanese text is data
+        unnamed = label("chart", "unnamed_partner", lang) if lang != "ja" else row.partner_name
+        graph.add_node(target, label=getattr(row, partner_name) if row.named else unnamed,
+                       named=bool(row.named))
+        graph.add_edge(source, target, named=bool(row.named))
+    position = _component_layout(graph)
+    columns = min(3, nx.number_connected_components(graph))
+    rows = -(-nx.number_connected_components(graph) // columns)
+
+    fig = Figure(figsize=(2.6 * columns + 1, 2.4 * rows + 1), layout="constrained")
+    ax = fig.subplots()
+    named = [n for n, d in graph.nodes(data=True) if d["named"]]
+    unnamed = [n for n, d in graph.nodes(data=True) if not d["named"]]
+    solid = [(u, v) for u, v, d in graph.edges(data=True) if d["named"]]
+    dashed = [(u, v) for u, v, d in graph.edges(data=True) if not d["named"]]
+    nx.draw_networkx_edges(graph, position, edgelist=solid, ax=ax, edge_color=EDGE_COLOUR)
+    nx.draw_networkx_edges(graph, position, edgelist=dashed, ax=ax, edge_color="#777777",
+                           style="dashed")
+    nx.draw_networkx_nodes(graph, position, nodelist=named, ax=ax, node_color=OFFERED_COLOUR,
+                           node_shape="o", node_size=260, edgecolors=EDGE_COLOUR)
+    nx.draw_networkx_nodes(graph, position, nodelist=unnamed, ax=ax, node_color=ABSENT_COLOUR,
+                           node_shape="D", node_size=200, edgecolors=EDGE_COLOUR)
+    nx.draw_networkx_labels(graph, {n: (x, y - 0.12) for n, (x, y) in position.items()},
+                            labels=nx.get_node_attributes(graph, "label"), ax=ax,
+                            font_size=8, font_family=setup_matplotlib(),
+                            verticalalignment="top")
+    ax.set_axis_off()
+    ax.margins(0.2)
+    ax.set_title(label("chart", "collaboration_title", lang))
+    ax.legend(handles=[
+        Line2D([], [], marker="o", linestyle="-", color=EDGE_COLOUR,
+               markerfacecolor=OFFERED_COLOUR, markersize=9,
+               label=label("chart", "named_partner", lang)),
+        Line2D([], [], marker="D", linestyle="--", color="#777777",
+               markerfacecolor=ABSENT_COLOUR, markeredgecolor=EDGE_COLOUR, markersize=8,
+               label=label("chart", "unnamed_partner", lang))],
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2)
+    return _finish(fig, edges, caption, lang)
+
+
+# --------------------------------------------------------------------- peer gaps
+
+def peer_gap_chart(benchmark: pd.DataFrame, lang: str = "ja", top: int = 25,
+                   caption: bool = False) -> Figure:
+    """9. For one focus municipality (``metrics.peer_benchmark``): the share of peers
+    having each feature, commonest first (the ``top`` most common), solid where the
+    focus has it too, hatched orange where it does not (a gap)."""
+    _style()
+    shown = (benchmark.loc[benchmark["focus_has"] | (benchmark["n_peers_with"] > 0)]
+             .sort_values(["peer_share", "gap"], ascending=[False, False], kind="stable")
+             .head(top))
+    if shown.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    first = benchmark.iloc[0]
+    focus = first["focus_name"] if lang == "ja" else first["focus_name_en"]
+    peers = labels("peers", lang).get(first["peer_group"], first["peer_group"])
+
+    fig = Figure(figsize=(8, 1.6 + 0.3 * len(shown)), layout="constrained")
+    ax = fig.subplots()
+    has = shown["focus_has"].to_numpy(dtype=bool)
+    y = np.arange(len(shown))
+    share = shown["peer_share"].astype(float).fillna(0).to_numpy()
+    ax.barh(y[has], share[has], color=OFFERED_COLOUR, edgecolor=EDGE_COLOUR, linewidth=0.4,
+            height=0.7)
+    ax.barh(y[~has], share[~has], color=GAP_COLOUR, hatch="///", edgecolor=EDGE_COLOUR,
+            linewidth=0.4, height=0.7)
+    for yi, s, n, total in zip(y, share, shown["n_peers_with"], shown["n_peers"], strict=True):
+        ax.text(s + 0.01, yi, f"{n}/{total}", va="center", fontsize=7)
+    ax.set_yticks(y, shown["label"].tolist(), fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.12)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(label("chart", "peer_share", lang))
+    ax.set_title(label("template", "gap_title", lang).format(focus=focus, peers=peers))
+    ax.legend(handles=[
+        Patch(facecolor=OFFERED_COLOUR, edgecolor=EDGE_COLOUR,
+              label=label("template", "focus_has", lang).format(focus=focus)),
+        Patch(facecolor=GAP_COLOUR, hatch="///", edgecolor=EDGE_COLOUR,
+              label=label("template", "focus_lacks", lang).format(focus=focus))],
+        loc="lower right")
+    return _finish(fig, shown.rename(columns={"focus_evidence": "a_evidence"}), caption, lang)

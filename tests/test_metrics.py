@@ -1,0 +1,598 @@
+"""Metrics on small hand-made frames with known answers.
+
+The fixture dataset (``make_dataset``) has four municipalities:
+
+- 千代田区 131016 (ku): both editions; a window whose start year and age boundary differ
+  between editions, a renamed council whose member count differs, a family group gone
+  in fy2024, a new drop-in space.
+- 武蔵野市 132039 (tama): fy2024 only, every fact stated twice (main file and flyer file),
+  plus a visit-record service (no edition).
+- 中央区 131024 (ku): fy2022 only, no stated ages.
+- 大島町 133612 (islands): fy2024 only, one "all ages" window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from analysis import metrics
+from analysis.schema import BY_NAME
+from analysis.tables import TIDY_TABLES, Dataset, typed
+
+CHIYODA, CHUO, MUSASHINO, OSHIMA = "131016", "131024", "132039", "133612"
+MAIN, FLYER, OLD = "fy2024_main", "fy2024_musashino_flyers", "fy2022_part1"
+VISIT = "visit_musashino_20241203"
+
+
+def table(name: str, rows: list[dict[str, object]]) -> pd.DataFrame:
+    """A typed table from partial rows: unspecified columns are empty cells."""
+    columns = BY_NAME[name].columns
+    frame = pd.DataFrame([{c: str(row.get(c, "")) for c in columns} for row in rows],
+                         columns=columns, dtype=object)
+    return typed(frame.astype(str), name)
+
+
+def municipalities() -> pd.DataFrame:
+    return pd.DataFrame({
+        "municipality_code": [CHIYODA, CHUO, MUSASHINO, OSHIMA],
+        "name": ["千代田区", "中央区", "武蔵野市", "大島町"],
+        "name_kana": ["チヨダク", "チュウオウク", "ムサシノシ", "オオシママチ"],
+        "name_romaji": ["Chiyoda-ku", "Chuuou-ku", "Musashino-shi", "Ooshima-machi"],
+        "kind": ["special_ward", "special_ward", "city", "town"],
+        "area": ["ku", "ku", "tama", "islands"],
+        "prefecture_code": ["13"] * 4,
+    })
+
+
+def sources() -> pd.DataFrame:
+    return pd.DataFrame({
+        "source_id": [MAIN, FLYER, OLD, "fy2022_part2", VISIT],
+        "edition": ["fy2024", "fy2024", "fy2022", "fy2022", ""],
+    })
+
+
+def sid(source: str, code: str, row: str) -> str:
+    return f"{source}-{code}-{row}"
+
+
+def service(source: str, code: str, row: str, key: str, name: str, **extra: object) -> dict:
+    base = {"service_id": sid(source, code, row), "entity_key": f"{code}-{key}",
+            "municipality_code": code, "source_id": source, "name": name,
+            "category": "consultation_window", "national_menu": "consultation_support",
+            "operator_type": "direct", "quote": f"{name}の引用"}
+    return {**base, **extra}
+
+
+def make_dataset(**overrides: pd.DataFrame) -> Dataset:
+    services = table("services", [
+        service(MAIN, CHIYODA, "s01", "madoguchi", "ひきこもり相談窓口",
+                designation="ひきこもり地域支援センター", established_year=2020),
+        service(MAIN, CHIYODA, "s02", "ibasho", "居場所", category="drop_in",
+                national_menu="ibasho"),
+        service(OLD, CHIYODA, "s01", "madoguchi", "ひきこもり 相談 窓口", established_year=2019),
+        service(OLD, CHIYODA, "s02", "kazokukai", "家族会", category="family_group",
+                national_menu="peer_family_groups"),
+        service(MAIN, MUSASHINO, "s01", "soreiyu", "それいゆ", operator_type="outsourced",
+                established_year=2019),
+        service(FLYER, MUSASHINO, "s01", "soreiyu", "それいゆ", operator_type="outsourced",
+                established_year=2019),
+        service(VISIT, MUSASHINO, "s01", "fukushi-sogo", "福祉総合相談窓口"),
+        service(OLD, CHUO, "s01", "soudan", "相談"),
+        service(MAIN, OSHIMA, "s01", "soudan", "相談窓口"),
+    ])
+    channels = table("channels", [
+        {"service_id": sid(MAIN, CHIYODA, "s01"), "municipality_code": CHIYODA,
+         "source_id": MAIN, "channel": "phone"},
+        {"service_id": sid(MAIN, CHIYODA, "s01"), "municipality_code": CHIYODA,
+         "source_id": MAIN, "channel": "email"},
+        {"service_id": sid(OLD, CHIYODA, "s01"), "municipality_code": CHIYODA,
+         "source_id": OLD, "channel": "phone"},
+        {"service_id": sid(MAIN, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": MAIN, "channel": "phone"},
+        {"service_id": sid(MAIN, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": MAIN, "channel": "in_person"},
+        {"service_id": sid(FLYER, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": FLYER, "channel": "phone"},
+        {"service_id": sid(FLYER, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": FLYER, "channel": "line"},
+        {"service_id": sid(MAIN, OSHIMA, "s01"), "municipality_code": OSHIMA,
+         "source_id": MAIN, "channel": "phone"},
+    ])
+    ages = table("target_ages", [
+        {"service_id": sid(MAIN, CHIYODA, "s01"), "municipality_code": CHIYODA,
+         "source_id": MAIN, "age_max": 17, "approximate": "false", "age_text": "18歳未満"},
+        {"service_id": sid(MAIN, CHIYODA, "s02"), "municipality_code": CHIYODA,
+         "source_id": MAIN, "age_min": 18, "age_max": 49, "approximate": "true",
+         "age_text": "概ね18歳から49歳"},
+        {"service_id": sid(OLD, CHIYODA, "s01"), "municipality_code": CHIYODA,
+         "source_id": OLD, "age_max": 18, "approximate": "false", "age_text": "18歳以下"},
+        {"service_id": sid(MAIN, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": MAIN, "age_min": 15, "age_max": 49, "approximate": "false",
+         "age_text": "15歳から49歳まで"},
+        {"service_id": sid(FLYER, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": FLYER, "age_min": 15, "age_max": 49, "approximate": "false",
+         "age_text": "15歳から49歳まで"},
+        {"service_id": sid(VISIT, MUSASHINO, "s01"), "municipality_code": MUSASHINO,
+         "source_id": VISIT, "age_min": 50, "age_max": 69, "approximate": "false",
+         "age_text": "50代・60代"},
+        {"service_id": sid(MAIN, OSHIMA, "s01"), "municipality_code": OSHIMA,
+         "source_id": MAIN, "approximate": "false", "age_text": "年齢を問わず"},
+    ])
+    meetings = table("meetings", [
+        {"meeting_id": sid(MAIN, CHIYODA, "m01"), "entity_key": f"{CHIYODA}-network",
+         "municipality_code": CHIYODA, "source_id": MAIN, "name": "ネットワーク会議",
+         "kind": "network_meeting", "frequency_text": "年4回", "regular": "true",
+         "per_year": 4, "approximate": "false"},
+        {"meeting_id": sid(MAIN, CHIYODA, "m02"), "entity_key": f"{CHIYODA}-ibasho-kai",
+         "municipality_code": CHIYODA, "source_id": MAIN, "name": "居場所",
+         "kind": "drop_in", "frequency_text": "不定期", "regular": "false",
+         "approximate": "false"},
+        {"meeting_id": sid(OLD, CHIYODA, "m01"), "entity_key": f"{CHIYODA}-network",
+         "municipality_code": CHIYODA, "source_id": OLD, "name": "ネットワーク会議",
+         "kind": "network_meeting", "frequency_text": "年2回", "regular": "true",
+         "per_year": 2, "approximate": "false"},
+        {"meeting_id": sid(MAIN, MUSASHINO, "m01"), "entity_key": f"{MUSASHINO}-family",
+         "municipality_code": MUSASHINO, "source_id": MAIN, "name": "家族セミナー",
+         "kind": "family_group", "regular": "unknown", "approximate": "false"},
+        {"meeting_id": sid(FLYER, MUSASHINO, "m01"), "entity_key": f"{MUSASHINO}-family",
+         "municipality_code": MUSASHINO, "source_id": FLYER, "name": "家族セミナー",
+         "kind": "family_group", "frequency_text": "年に7回", "regular": "true",
+         "per_year": 7, "approximate": "false"},
+        {"meeting_id": sid(MAIN, OSHIMA, "m01"), "entity_key": f"{OSHIMA}-ibasho",
+         "municipality_code": OSHIMA, "source_id": MAIN, "name": "居場所",
+         "kind": "drop_in", "regular": "unknown", "approximate": "false"},
+    ])
+    bodies = table("network_bodies", [
+        {"body_id": sid(MAIN, CHIYODA, "b01"), "entity_key": f"{CHIYODA}-kyogikai",
+         "municipality_code": CHIYODA, "source_id": MAIN, "name": "ひきこもり支援協議会",
+         "kind": "council", "established_year": 2021, "member_count_text": "12団体",
+         "member_count": 12},
+        {"body_id": sid(MAIN, CHIYODA, "b02"), "entity_key": f"{CHIYODA}-bukai",
+         "municipality_code": CHIYODA, "source_id": MAIN, "name": "部会",
+         "kind": "subcommittee", "parent_body_id": sid(MAIN, CHIYODA, "b01")},
+        {"body_id": sid(OLD, CHIYODA, "b01"), "entity_key": f"{CHIYODA}-kyogikai",
+         "municipality_code": CHIYODA, "source_id": OLD, "name": "支援協議会",
+         "kind": "council", "member_count_text": "10団体", "member_count": 10},
+    ])
+    members = table("network_body_members", [
+        {"body_id": sid(MAIN, CHIYODA, "b01"), "member_type": "government",
+         "member_text": "保健所", "source_id": MAIN},
+        {"body_id": sid(MAIN, CHIYODA, "b01"), "member_type": "npo",
+         "member_text": "NPO法人A", "source_id": MAIN},
+        {"body_id": sid(MAIN, CHIYODA, "b01"), "member_type": "npo",
+         "member_text": "ＮＰＯ法人Ａ", "source_id": MAIN},  # the same member, full-width
+        {"body_id": sid(MAIN, CHIYODA, "b01"), "member_type": "npo",
+         "member_text": "NPO法人B", "source_id": MAIN},
+    ])
+    milestones = table("milestones", [
+        {"milestone_id": sid(MAIN, CHIYODA, "e01"), "municipality_code": CHIYODA,
+         "source_id": MAIN, "kind": "survey", "title": "実態調査", "year": 2022},
+        {"milestone_id": sid(MAIN, MUSASHINO, "e01"), "municipality_code": MUSASHINO,
+         "source_id": MAIN, "kind": "guide", "title": "リーフレット作成", "year": 2023,
+         "month": 4},
+        {"milestone_id": sid(FLYER, MUSASHINO, "e01"), "municipality_code": MUSASHINO,
+         "source_id": FLYER, "kind": "guide", "title": "リーフレット 作成", "year": 2023,
+         "month": 4},
+    ])
+    collaborations = table("collaborations", [
+        {"collaboration_id": sid(MAIN, CHIYODA, "c01"), "municipality_code": CHIYODA,
+         "partner_code": CHUO, "partner_text": "中央区", "activity": "講演会の相互利用",
+         "source_id": MAIN},
+        {"collaboration_id": sid(MAIN, CHIYODA, "c02"), "municipality_code": CHIYODA,
+         "partner_text": "都内複数の自治体", "activity": "女子会の広域開催", "source_id": MAIN},
+        {"collaboration_id": sid(MAIN, MUSASHINO, "c01"), "municipality_code": MUSASHINO,
+         "partner_text": "他自治体", "activity": "女子会の広域開催", "source_id": MAIN},
+    ])
+    frames = {"services": services, "channels": channels, "target_ages": ages,
+              "meetings": meetings, "meeting_bodies": table("meeting_bodies", []),
+              "network_bodies": bodies, "network_body_members": members,
+              "milestones": milestones, "collaborations": collaborations}
+    frames.update(overrides)
+    return Dataset(sources=sources(), municipalities=municipalities(), **frames)
+
+
+@pytest.fixture
+def dataset() -> Dataset:
+    return make_dataset()
+
+
+@pytest.fixture
+def fy2024(dataset: Dataset) -> Dataset:
+    return metrics.edition_dataset(dataset, "fy2024")
+
+
+def one(frame: pd.DataFrame, **where: object) -> pd.Series:
+    """The single row of ``frame`` matching every ``column=value``."""
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        mask &= frame[column] == value
+    rows = frame.loc[mask]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+# ------------------------------------------------------------------------ helpers
+
+def test_join_ids_sorts_deduplicates_and_splits() -> None:
+    assert metrics.join_ids(["b a", "a", "", None, "c"]) == "a b c"
+
+
+def test_compact_ids_groups_by_source_and_municipality() -> None:
+    ids = [sid(MAIN, MUSASHINO, "s02"), sid(MAIN, MUSASHINO, "s01"), sid(OLD, CHIYODA, "m01")]
+    assert metrics.compact_ids(ids) == (
+        "fy2022_part1-131016-m01 fy2024_main-132039-{s01,s02}")
+
+
+def test_rows_of_edition_and_edition_dataset(dataset: Dataset) -> None:
+    fy2024 = metrics.rows_of_edition(dataset.services, dataset.sources, "fy2024")
+    assert set(fy2024["source_id"]) == {MAIN, FLYER}
+    scoped = metrics.edition_dataset(dataset, "fy2024")
+    assert set(scoped.target_ages["source_id"]) == {MAIN, FLYER}
+    with_visit = metrics.edition_dataset(dataset, "fy2024", extra_sources=[VISIT])
+    assert VISIT in set(with_visit.services["source_id"])
+    assert metrics.documented_municipalities(scoped) == [CHIYODA, MUSASHINO, OSHIMA]
+
+
+@pytest.mark.parametrize(("peers", "expected"), [
+    ("all", [CHUO, MUSASHINO, OSHIMA]), ("area", [CHUO]), ("kind", [CHUO]),
+    ([MUSASHINO, CHIYODA], [MUSASHINO]),
+])
+def test_peer_group(peers: object, expected: list[str]) -> None:
+    assert metrics.peer_group(municipalities(), CHIYODA, peers) == expected
+
+
+def test_peer_group_rejects_unknown_spec() -> None:
+    with pytest.raises(ValueError):
+        metrics.peer_group(municipalities(), CHIYODA, "prefecture")
+
+
+# ----------------------------------------------------------------------- channels
+
+def test_channel_counted_once_when_two_sources_of_one_edition_state_it(fy2024: Dataset) -> None:
+    coverage = metrics.channel_coverage(fy2024.channels, fy2024.municipalities,
+                                        fy2024.services)
+    phone = one(coverage, municipality_code=MUSASHINO, channel="phone")
+    assert phone["offered"] and phone["n_services"] == 1
+    assert phone["evidence"] == f"{sid(MAIN, MUSASHINO, 's01')} {sid(FLYER, MUSASHINO, 's01')}"
+    assert one(coverage, municipality_code=MUSASHINO, channel="line")["offered"]
+    # channels in the curation guide's order, only those seen
+    assert list(dict.fromkeys(coverage["channel"])) == ["phone", "in_person", "email", "line"]
+    assert one(coverage, municipality_code=OSHIMA, channel="phone")["prevalence"] == 1.0
+    assert one(coverage, municipality_code=OSHIMA, channel="email")["prevalence"] == 1 / 3
+    assert not one(coverage, municipality_code=OSHIMA, channel="email")["offered"]
+
+
+def test_channel_prevalence_in_a_peer_group(fy2024: Dataset) -> None:
+    coverage = metrics.channel_coverage(fy2024.channels, fy2024.municipalities,
+                                        fy2024.services, peers=[CHIYODA, OSHIMA])
+    row = one(coverage, municipality_code=MUSASHINO, channel="email")
+    assert row["prevalence"] == 0.5 and row["n_peers"] == 2
+
+
+def test_channel_coverage_without_services_keeps_the_old_call(fy2024: Dataset) -> None:
+    coverage = metrics.channel_coverage(fy2024.channels, fy2024.municipalities)
+    # without entity keys the two sources count as two services
+    assert one(coverage, municipality_code=MUSASHINO, channel="phone")["n_services"] == 2
+    assert {"municipality_code", "name", "channel", "offered", "n_services", "prevalence",
+            "evidence"} <= set(coverage.columns)
+
+
+def test_municipality_with_services_but_no_channels_is_a_row_of_absences() -> None:
+    data = metrics.edition_dataset(make_dataset(), "fy2022")
+    coverage = metrics.channel_coverage(data.channels, data.municipalities, data.services)
+    assert not one(coverage, municipality_code=CHUO, channel="phone")["offered"]
+    assert one(coverage, municipality_code=CHUO, channel="phone")["prevalence"] == 0.5
+
+
+# ---------------------------------------------------------------------------- ages
+
+def segments(coverage: pd.DataFrame, code: str) -> list[tuple[int, int, str]]:
+    rows = coverage.loc[coverage["municipality_code"] == code]
+    return list(zip(rows["start"], rows["end"], rows["status"], strict=True))
+
+
+def test_age_union_open_ends_and_all_ages(fy2024: Dataset) -> None:
+    coverage = metrics.age_coverage(fy2024.target_ages, fy2024.municipalities,
+                                    fy2024.services)
+    # 18歳未満 (empty min) ∪ 18–49: one covered run, then nothing from 50
+    assert segments(coverage, CHIYODA) == [(0, 49, "covered"), (50, 80, "uncovered")]
+    assert segments(coverage, MUSASHINO) == [(0, 14, "uncovered"), (15, 49, "covered"),
+                                             (50, 80, "uncovered")]
+    # "年齢を問わず": empty min and max cover the whole axis
+    assert segments(coverage, OSHIMA) == [(0, 80, "covered")]
+    chiyoda = one(coverage, municipality_code=CHIYODA, start=0)
+    assert chiyoda["approximate"]  # 概ね18歳から49歳
+    # an uncovered band cites every age row of the municipality
+    gap = one(coverage, municipality_code=MUSASHINO, start=50)
+    assert gap["evidence"] == f"{sid(MAIN, MUSASHINO, 's01')} {sid(FLYER, MUSASHINO, 's01')}"
+
+
+def test_open_ended_minimum_runs_to_80_plus() -> None:
+    ages = table("target_ages", [{"service_id": "x-131016-s01", "municipality_code": CHIYODA,
+                                  "source_id": MAIN, "age_min": 40, "approximate": "false",
+                                  "age_text": "40代以上"}])
+    coverage = metrics.age_coverage(ages, municipalities())
+    assert segments(coverage, CHIYODA) == [(0, 39, "uncovered"), (40, 80, "covered")]
+
+
+def test_gap_in_the_middle_is_found() -> None:
+    ages = table("target_ages", [
+        {"service_id": "a", "municipality_code": CHIYODA, "source_id": MAIN, "age_max": 49,
+         "approximate": "false", "age_text": "49歳まで"},
+        {"service_id": "b", "municipality_code": CHIYODA, "source_id": MAIN, "age_min": 65,
+         "approximate": "false", "age_text": "65歳以上"},
+    ])
+    coverage = metrics.age_coverage(ages, municipalities())
+    assert segments(coverage, CHIYODA) == [(0, 49, "covered"), (50, 64, "uncovered"),
+                                           (65, 80, "covered")]
+    summary = metrics.age_coverage_summary(coverage)
+    assert one(summary, band="50-64")["n_covered"] == 0
+    assert one(summary, band="80+")["n_covered"] == 1
+
+
+def test_no_age_data_is_unknown_not_uncovered() -> None:
+    data = metrics.edition_dataset(make_dataset(), "fy2022")
+    coverage = metrics.age_coverage(data.target_ages, data.municipalities, data.services)
+    assert segments(coverage, CHUO) == [(0, 80, "no_data")]
+    bands = metrics.age_band_coverage(coverage)
+    assert set(bands.loc[bands["municipality_code"] == CHUO, "status"]) == {"no_data"}
+    summary = metrics.age_coverage_summary(coverage)
+    assert (summary["n_municipalities"] == 1).all() and (summary["n_no_data"] == 1).all()
+
+
+def test_empty_age_table_gives_empty_results() -> None:
+    coverage = metrics.age_coverage(table("target_ages", []), municipalities())
+    assert coverage.empty
+    summary = metrics.age_coverage_summary(coverage)
+    assert len(summary) == len(metrics.AGE_BANDS)
+    assert (summary["n_municipalities"] == 0).all() and summary["share_covered"].isna().all()
+
+
+def test_age_bands_partial_and_summary(fy2024: Dataset) -> None:
+    coverage = metrics.age_coverage(fy2024.target_ages, fy2024.municipalities,
+                                    fy2024.services)
+    bands = metrics.age_band_coverage(coverage)
+    assert one(bands, municipality_code=MUSASHINO, band="15-17")["status"] == "covered"
+    assert one(bands, municipality_code=MUSASHINO, band="50-64")["status"] == "uncovered"
+    partial = metrics.age_band_coverage(coverage, bands=[(10, 19)])
+    row = one(partial, municipality_code=MUSASHINO)
+    assert row["status"] == "partial" and row["covered_share"] == 0.5
+    summary = metrics.age_coverage_summary(coverage)
+    assert one(summary, band="50-64")[["n_municipalities", "n_covered"]].tolist() == [3, 1]
+    assert one(summary, band="0-14")["share_covered"] == pytest.approx(2 / 3)
+
+
+def test_one_municipality_only() -> None:
+    data = make_dataset()
+    only = data.target_ages.loc[data.target_ages["municipality_code"] == OSHIMA]
+    coverage = metrics.age_coverage(only, data.municipalities)
+    assert segments(coverage, OSHIMA) == [(0, 80, "covered")]
+    assert metrics.age_coverage_summary(coverage)["share_covered"].eq(1.0).all()
+
+
+# ------------------------------------------------------------------------ meetings
+
+def test_meeting_frequencies_prefer_the_stated_number(fy2024: Dataset) -> None:
+    frequencies = metrics.meeting_frequencies(fy2024.meetings, fy2024.municipalities)
+    family = one(frequencies, entity_key=f"{MUSASHINO}-family")
+    assert family["status"] == "counted" and family["per_year"] == 7
+    assert family["evidence"].split() == [sid(MAIN, MUSASHINO, "m01"),
+                                          sid(FLYER, MUSASHINO, "m01")]
+    assert one(frequencies, entity_key=f"{CHIYODA}-ibasho-kai")["status"] == "irregular"
+    unstated = one(frequencies, entity_key=f"{OSHIMA}-ibasho")
+    assert unstated["status"] == "unstated" and pd.isna(unstated["per_year"])
+
+
+def test_meeting_intensity_never_turns_unknown_into_zero(fy2024: Dataset) -> None:
+    intensity = metrics.meeting_intensity(fy2024.meetings, fy2024.municipalities)
+    network = one(intensity, municipality_code=CHIYODA, kind="network_meeting")
+    assert network["per_year"] == 4 and network["n_counted"] == 1
+    drop_in = one(intensity, municipality_code=CHIYODA, kind="drop_in")
+    assert pd.isna(drop_in["per_year"]) and drop_in["n_irregular"] == 1
+    oshima = one(intensity, municipality_code=OSHIMA, kind="drop_in")
+    assert pd.isna(oshima["per_year"]) and oshima["n_unstated"] == 1
+
+
+def test_regular_without_a_number_is_its_own_status() -> None:
+    meetings = table("meetings", [
+        {"meeting_id": "m1", "entity_key": f"{CHIYODA}-a", "municipality_code": CHIYODA,
+         "source_id": MAIN, "name": "a", "kind": "family_group", "frequency_text": "定期的に",
+         "regular": "true", "approximate": "false"},
+        {"meeting_id": "m2", "entity_key": f"{CHIYODA}-b", "municipality_code": CHIYODA,
+         "source_id": MAIN, "name": "b", "kind": "family_group", "frequency_text": "月1回",
+         "regular": "true", "per_year": 12, "approximate": "true"},
+    ])
+    intensity = metrics.meeting_intensity(meetings, municipalities())
+    row = one(intensity, kind="family_group")
+    assert row[["n_meetings", "n_counted", "n_regular_unquantified"]].tolist() == [2, 1, 1]
+    assert row["per_year"] == 12 and row["approximate"]
+
+
+# -------------------------------------------------------------------- network bodies
+
+def test_network_bodies(fy2024: Dataset) -> None:
+    profile = metrics.network_body_profile(fy2024.network_bodies,
+                                           fy2024.network_body_members, fy2024.municipalities)
+    council = one(profile, entity_key=f"{CHIYODA}-kyogikai")
+    assert council[["kind", "established_year", "member_count", "n_member_types"]].tolist() \
+        == ["council", 2021, 12, 2]
+    assert one(profile, entity_key=f"{CHIYODA}-bukai")["parent_entity_key"] \
+        == f"{CHIYODA}-kyogikai"
+    composition = metrics.body_composition(fy2024.network_bodies, fy2024.network_body_members,
+                                           fy2024.municipalities)
+    # NPO法人A and ＮＰＯ法人Ａ are one member after NFKC
+    assert one(composition, member_type="npo")["n_members"] == 2
+    summary = metrics.network_body_summary(fy2024.network_bodies, fy2024.network_body_members,
+                                           fy2024.municipalities)
+    row = one(summary, municipality_code=CHIYODA)
+    assert row[["n_bodies", "kinds", "member_count_total", "n_member_types",
+                "first_established"]].tolist() == [2, "council subcommittee", 12, 2, 2021]
+
+
+def test_member_count_unknown_stays_empty() -> None:
+    bodies = table("network_bodies", [
+        {"body_id": "b1", "entity_key": f"{OSHIMA}-kai", "municipality_code": OSHIMA,
+         "source_id": MAIN, "name": "会議", "kind": "network_meeting"}])
+    summary = metrics.network_body_summary(bodies, table("network_body_members", []),
+                                           municipalities())
+    assert pd.isna(one(summary, municipality_code=OSHIMA)["member_count_total"])
+
+
+# --------------------------------------------------------------- national framework
+
+def test_national_menu_coverage_and_designations(fy2024: Dataset) -> None:
+    coverage = metrics.national_menu_coverage(fy2024.services, fy2024.municipalities)
+    assert len(set(coverage["national_menu"])) == 8 and "none" not in set(coverage["national_menu"])
+    assert one(coverage, municipality_code=CHIYODA, national_menu="ibasho")["runs"]
+    assert not one(coverage, municipality_code=OSHIMA, national_menu="ibasho")["runs"]
+    support = one(coverage, municipality_code=MUSASHINO, national_menu="consultation_support")
+    assert support["n_services"] == 1 and support["prevalence"] == 1.0
+    found = metrics.designations(fy2024.services, fy2024.municipalities)
+    assert found[["municipality_code", "designation"]].values.tolist() == [
+        [CHIYODA, "ひきこもり地域支援センター"]]
+
+
+def test_category_coverage(fy2024: Dataset) -> None:
+    coverage = metrics.category_coverage(fy2024.services, fy2024.municipalities)
+    assert one(coverage, municipality_code=CHIYODA, category="drop_in")["has"]
+    assert one(coverage, municipality_code=CHIYODA, category="drop_in")["prevalence"] == 1 / 3
+
+
+# ------------------------------------------------------------------ peer benchmark
+
+def test_peer_benchmark_and_ranked_gaps(fy2024: Dataset) -> None:
+    features = metrics.features(fy2024)
+    assert set(features["family"]) == set(metrics.FEATURE_FAMILIES)
+    benchmark = metrics.peer_benchmark(features, fy2024.municipalities, MUSASHINO, "all")
+    email = one(benchmark, family="channel", feature="email")
+    assert not email["focus_has"] and email["n_peers"] == 2 and email["peer_share"] == 0.5
+    assert email["gap"] and email["label"] == "相談チャネル：メール"
+    assert one(benchmark, family="channel", feature="phone")["focus_has"]
+    gaps = metrics.peer_gaps(benchmark)
+    assert gaps["rank"].tolist() == list(range(1, len(gaps) + 1))
+    top = gaps.iloc[:2][["family", "feature"]].values.tolist()
+    assert top == [["age_band", "0-14"], ["meeting_kind", "drop_in"]]
+    assert gaps.iloc[0]["text"] == "対象年齢：0–14歳（比較対象2区市町村のうち2、100%）"
+    assert gaps["peer_share"].is_monotonic_decreasing
+
+
+def test_peer_benchmark_with_an_explicit_list_and_english(fy2024: Dataset) -> None:
+    benchmark = metrics.peer_benchmark(metrics.features(fy2024), fy2024.municipalities,
+                                       MUSASHINO, [OSHIMA], lang="en")
+    assert set(benchmark["n_peers"]) == {1} and set(benchmark["peer_group"]) == {"list"}
+    assert one(benchmark, family="channel", feature="email")["peer_share"] == 0
+    assert one(benchmark, family="channel", feature="email")["label"] == "Channel: Email"
+
+
+def test_peer_benchmark_with_no_documented_peer(fy2024: Dataset) -> None:
+    # 千代田区's only ku peer (中央区) is not in fy2024: shares are unknown, no gaps
+    benchmark = metrics.peer_benchmark(metrics.features(fy2024), fy2024.municipalities,
+                                       CHIYODA, "area")
+    assert (benchmark["n_peers"] == 0).all() and benchmark["peer_share"].isna().all()
+    assert metrics.peer_gaps(benchmark).empty
+
+
+# ------------------------------------------------------------------ edition changes
+
+def test_edition_changes(dataset: Dataset) -> None:
+    changes = metrics.edition_changes(dataset, "fy2022", "fy2024")
+    counts = changes["change"].value_counts().to_dict()
+    # added: the drop-in service and its meeting, the sub-committee
+    assert counts == {"municipality_added": 2, "municipality_removed": 1, "added": 3,
+                      "removed": 1, "renamed": 1, "discrepancy": 4}
+    assert set(changes.loc[changes["change"] == "municipality_added", "municipality_code"]) \
+        == {MUSASHINO, OSHIMA}
+    # same name up to spaces: not renamed; the council has no name in common: renamed
+    renamed = one(changes, change="renamed")
+    assert renamed[["table", "entity_key", "old_value", "new_value"]].tolist() == [
+        "network_bodies", f"{CHIYODA}-kyogikai", "支援協議会", "ひきこもり支援協議会"]
+    year = one(changes, change="discrepancy", field="established_year")
+    assert year[["old_value", "new_value"]].tolist() == ["2019", "2020"]
+    assert year["old_quote"] == "ひきこもり 相談 窓口の引用"
+    assert year["new_quote"] == "ひきこもり相談窓口の引用"
+    assert year["evidence"] == f"{sid(OLD, CHIYODA, 's01')} {sid(MAIN, CHIYODA, 's01')}"
+    age = one(changes, change="discrepancy", field="age_max")
+    assert age[["old_value", "new_value"]].tolist() == ["18", "17"]
+    assert one(changes, field="member_count")[["old_value", "new_value"]].tolist() \
+        == ["10", "12"]
+    assert one(changes, field="per_year")[["old_value", "new_value"]].tolist() == ["2", "4"]
+    removed = one(changes, change="removed")
+    assert removed["entity_key"] == f"{CHIYODA}-kazokukai" and removed["new_value"] == ""
+
+
+def test_open_minimum_and_zero_minimum_are_the_same_fact() -> None:
+    data = make_dataset()
+    ages = data.target_ages.copy()
+    ages.loc[ages["service_id"] == sid(MAIN, CHIYODA, "s01"), "age_min"] = 0
+    ages.loc[ages["service_id"] == sid(MAIN, CHIYODA, "s01"), "age_max"] = 18
+    changes = metrics.edition_changes(dataclasses.replace(data, target_ages=ages))
+    assert not changes["field"].isin(["age_min", "age_max"]).any()
+
+
+# ------------------------------------------------------------- timeline, partners
+
+def test_establishment_timeline_counts_each_entity_once(fy2024: Dataset) -> None:
+    timeline = metrics.establishment_timeline(fy2024)
+    assert timeline.groupby("event").size().to_dict() == {"body": 1, "milestone": 2,
+                                                          "service": 2}
+    soreiyu = one(timeline, municipality_code=MUSASHINO, event="service")
+    assert soreiyu["year"] == 2019 and len(soreiyu["evidence"].split()) == 2
+    leaflet = one(timeline, municipality_code=MUSASHINO, event="milestone")
+    assert len(leaflet["evidence"].split()) == 2
+
+
+def test_collaboration_edges_keep_unnamed_partners_apart(dataset: Dataset) -> None:
+    edges = metrics.collaboration_edges(dataset.collaborations, dataset.municipalities)
+    assert len(edges) == 3 and edges["named"].sum() == 1
+    named = one(edges, named=True)
+    assert named["partner_name"] == "中央区" and named["partner_name_en"] == "Chuuou-ku"
+    assert one(edges, municipality_code=MUSASHINO)["partner_name"] == "他自治体"
+
+
+def test_edition_presence_and_service_counts(dataset: Dataset, fy2024: Dataset) -> None:
+    presence = metrics.edition_presence(dataset).set_index("municipality_code")["editions"]
+    assert presence.to_dict() == {CHIYODA: "fy2022+fy2024", CHUO: "fy2022",
+                                  MUSASHINO: "fy2024", OSHIMA: "fy2024"}
+    counts = metrics.service_counts(fy2024.services, fy2024.municipalities)
+    assert counts.set_index("municipality_code")["n_services"].to_dict() == {
+        CHIYODA: 2, MUSASHINO: 1, OSHIMA: 1}
+
+
+# ------------------------------------------------------------------------ findings
+
+def test_summary_findings_in_both_languages(dataset: Dataset) -> None:
+    ja = metrics.summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO)
+    assert ja["finding"].tolist() == ["scope", "channels", "age_fewest", "meetings", "menus",
+                                      "bodies", "gap", "changes"]
+    text = dict(zip(ja["finding"], ja["text"], strict=True))
+    assert text["scope"] == (
+        "令和6年度版の附属資料には、3区市町村の4件の窓口・事業が掲載されています。")
+    assert "「電話」（3区市町村のうち3）" in text["channels"]
+    assert text["age_fewest"].startswith("50–64歳を対象とする")
+    assert "追加3件、削除1件、名称変更1件、記載の食い違い4件" in text["changes"]
+    assert all(ja["evidence"] != "")
+    en = metrics.summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO, lang="en")
+    assert en["text"].iloc[0] == ("The FY2024 edition appendix documents 4 services and "
+                                  "windows in 3 municipalities.")
+    assert all(t.isascii() or "「" not in t for t in en["text"])
+
+
+def test_summary_findings_follow_the_data(dataset: Dataset) -> None:
+    before = metrics.summary_findings(dataset, "fy2024")
+    services = dataset.services.loc[dataset.services["municipality_code"] != OSHIMA]
+    after = metrics.summary_findings(dataclasses.replace(dataset, services=services), "fy2024")
+    assert before["text"].iloc[0] != after["text"].iloc[0]
+    assert "4件" in before["text"].iloc[0] and "3件" in after["text"].iloc[0]
+    # a band nobody serves gets its own sentence
+    ages = dataset.target_ages.loc[dataset.target_ages["municipality_code"] != OSHIMA]
+    nobody = metrics.summary_findings(dataclasses.replace(dataset, target_ages=ages), "fy2024")
+    assert "age_nobody" in set(nobody["finding"])
+
+
+def test_summary_findings_of_an_empty_dataset() -> None:
+    empty = make_dataset(**{name: table(name, []) for name in TIDY_TABLES})
+    findings = metrics.summary_findings(empty, "fy2024", "fy2022")
+    assert findings["finding"].tolist() == ["scope", "changes"]
