@@ -1,39 +1,30 @@
-"""Build the report: papermill runs the notebooks, nbconvert makes HTML, WeasyPrint the PDF.
+"""Build the report: plan the notebook jobs, run them (papermill, worker processes, cache),
+convert them (nbconvert → HTML, WeasyPrint → PDF), export tables and figures, and publish
+the whole build atomically (``analysis.publish``).
 
-A build writes into a fresh directory and is published atomically (``analysis.publish``):
-a failed build leaves the previous report untouched, keeps the failed notebook for
-debugging and names the notebook, cell and error.
+A failed build leaves the previous report untouched, keeps the failed notebook in
+``reports/.failed/`` and names the notebook, the cell and the error.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import nbformat
 
 from analysis import publish
-from analysis.errors import BuildError
-from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
-from analysis.render import html_to_pdf, notebook_to_html
+from analysis.errors import BuildError, UserError
+from analysis.execute import NotebookJob, default_jobs, inputs_digest, job_keys, run_jobs
+from analysis.paths import DATA_DIR, REPORTS_DIR, ROOT
 
-KERNEL_NAME = "python3"  # notebooks saved elsewhere may name a conda kernel: always use ours
 FORMATS = ("html", "pdf")
-REPORT_TITLE = {"ja": "東京都 区市町村のひきこもり支援 比較レポート",
-                "en": "Hikikomori support in Tokyo's municipalities: comparison report"}
-
-
-@dataclass(frozen=True)
-class NotebookJob:
-    """One notebook execution: which notebook, with which parameters, saved under what name."""
-
-    notebook: str
-    output_stem: str
-    parameters: dict = field(default_factory=dict)
+EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
+CODE_PATTERN = re.compile(r"[0-9]{6}")
+CACHE = ".cache"
 
 
 @dataclass(frozen=True)
@@ -43,79 +34,194 @@ class BuildOptions:
     out_dir: Path = REPORTS_DIR
     formats: tuple[str, ...] = FORMATS
     lang: str = "ja"
+    municipalities: tuple[str, ...] = ()  # empty: every municipality of the edition
+    jobs: int = field(default_factory=default_jobs)
+    force: bool = False
+    progress: bool = True
+
+    @property
+    def publish_name(self) -> str:
+        """``fy2024`` for a full build, ``fy2024-132039`` for a municipality subset."""
+        if not self.municipalities:
+            return self.edition
+        return "-".join((self.edition, *sorted(self.municipalities)))
 
 
-def execute(job: NotebookJob, work_dir: Path) -> nbformat.NotebookNode:
-    """Run one notebook with papermill's Python API; raise BuildError naming the failed cell."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+# ---------------------------------------------------------------- checking options -------
 
-    source = NOTEBOOKS_DIR / f"{job.notebook}.ipynb"
-    target = work_dir / f"{job.output_stem}.ipynb"
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(target),
-            parameters=job.parameters,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            cwd=str(NOTEBOOKS_DIR),
-        )
-    except PapermillExecutionError as error:
-        raise BuildError(
-            f"notebook {job.notebook}.ipynb failed in cell {error.exec_count}: "
-            f"{error.ename}: {error.evalue}"
-        ) from error
-    import nbformat
+def check_options(options: BuildOptions) -> BuildOptions:
+    """Reject options that would be unsafe or meaningless, before anything runs."""
+    from analysis.tables import load_municipalities, load_sources
 
-    return nbformat.read(target, as_version=4)
+    if not EDITION_PATTERN.fullmatch(options.edition):
+        raise UserError(f"--edition {options.edition!r}: an edition looks like fy2024")
+    data_dir = Path(options.data_dir)
+    if not data_dir.is_dir():
+        raise UserError(f"--data {data_dir}: not a directory")
+    editions = set(load_sources(data_dir)["edition"]) - {""}
+    if options.edition not in editions:
+        raise UserError(f"--edition {options.edition!r}: not in {data_dir}/raw/sources.csv "
+                        f"(editions there: {', '.join(sorted(editions))})")
+    known = set(load_municipalities(data_dir)["municipality_code"])
+    for code in options.municipalities:
+        if not CODE_PATTERN.fullmatch(code) or code not in known:
+            raise UserError(f"--municipality {code!r}: not a municipality code of "
+                            f"{data_dir}/reference/municipalities.csv (6 digits, e.g. 132039)")
+    if options.jobs < 1:
+        raise UserError(f"--jobs {options.jobs}: must be 1 or more")
+    return replace(options, out_dir=check_out_dir(options.out_dir, data_dir))
 
 
-def jobs_for(options: BuildOptions) -> list[NotebookJob]:
-    """The notebooks of one build."""
-    return [
-        NotebookJob(
-            notebook="comparison",
-            output_stem="comparison",
-            parameters={"edition": options.edition, "data_dir": str(options.data_dir),
-                        "lang": options.lang},
-        )
-    ]
+def check_out_dir(out_dir: Path, data_dir: Path) -> Path:
+    """The output directory may be anywhere except inside the inputs or the code.
 
+    ``..`` components are refused outright: an output path is typed by a person, and a
+    path that climbs out of where it seems to point is a mistake or an attack.
+    """
+    out_dir = Path(out_dir)
+    if ".." in out_dir.parts:
+        raise UserError(f"--out {out_dir}: '..' is not allowed in the output path")
+    resolved = out_dir.resolve()
+    protected = [Path(data_dir).resolve(), (ROOT / "src").resolve(),
+                 (ROOT / "notebooks").resolve(), (ROOT / "tests").resolve()]
+    for inside in protected:
+        if resolved == inside or inside in resolved.parents:
+            raise UserError(f"--out {out_dir}: inside {inside}; reports are never written "
+                            "among the inputs or the code")
+    if resolved.exists() and not resolved.is_dir():
+        raise UserError(f"--out {out_dir}: exists and is not a directory")
+    return resolved
+
+
+# ---------------------------------------------------------------- planning ----------------
+
+def edition_municipalities(data_dir: Path, edition: str) -> list[str]:
+    """Codes of the municipalities the edition documents, in code order."""
+    from analysis.tables import load_sources, load_tidy
+
+    sources = load_sources(data_dir)
+    in_edition = set(sources.loc[sources["edition"] == edition, "source_id"])
+    services = load_tidy("services", data_dir)
+    return sorted(set(services.loc[services["source_id"].isin(in_edition),
+                                   "municipality_code"]))
+
+
+def previous_edition(data_dir: Path, edition: str) -> str | None:
+    from analysis.tables import load_sources
+
+    earlier = sorted(e for e in set(load_sources(data_dir)["edition"]) if e and e < edition)
+    return earlier[-1] if earlier else None
+
+
+def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
+    """The notebooks of one build, in report order."""
+    from analysis.labels import label
+    from analysis.tables import load_municipalities
+
+    names = load_municipalities(options.data_dir).set_index("municipality_code")["name"]
+    data = str(options.data_dir)
+    common = {"data_dir": data, "lang": options.lang}
+    codes = list(options.municipalities) or edition_municipalities(options.data_dir,
+                                                                   options.edition)
+    jobs = []
+    if not options.municipalities:
+        jobs.append(NotebookJob("comparison", "comparison", label("report", "comparison",
+                                                                  options.lang),
+                                {"edition": options.edition, **common}))
+        earlier = previous_edition(options.data_dir, options.edition)
+        if earlier:
+            jobs.append(NotebookJob("edition_changes", "edition_changes",
+                                    label("report", "edition_changes", options.lang),
+                                    {"from_edition": earlier, "to_edition": options.edition,
+                                     **common}))
+    for kind, extra in (("profile", {}), ("gap_review", {"peer_group": "all"})):
+        for code in codes:
+            title = label("report", f"{kind}_title", options.lang).format(name=names[code])
+            jobs.append(NotebookJob(kind, f"{kind}-{code}", title,
+                                    {"municipality_code": code, "edition": options.edition,
+                                     **extra, **common},
+                                    handout_formats=options.formats, lang=options.lang))
+    return jobs
+
+
+# ---------------------------------------------------------------- building ---------------
 
 def build(options: BuildOptions) -> Path:
     """Build the report for one edition and publish it; return the live report directory."""
+    options = check_options(options)
     out_dir = Path(options.out_dir)
-    work = publish.new_build_dir(out_dir, options.edition)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = plan_jobs(options)
+    inputs = inputs_digest(Path(options.data_dir))
+    build_key = _build_key(options, jobs, inputs)
+    live = out_dir / options.publish_name
+    if not options.force and _manifest_key(live) == build_key:
+        return live  # nothing changed since the live build
+
+    work = publish.new_build_dir(out_dir, options.publish_name)
     try:
-        notebooks = [execute(job, work) for job in jobs_for(options)]
-        write_outputs(notebooks, work, options)
+        notebooks_dir = work / "notebooks"
+        notebooks_dir.mkdir()
+        cache = out_dir / CACHE / "notebooks"
+        if options.force:
+            shutil.rmtree(cache, ignore_errors=True)
+        executed = run_jobs(jobs, inputs=inputs, cache_dir=cache, work_dir=notebooks_dir,
+                            n_jobs=options.jobs, progress=_progress(options, len(jobs)))
+        from analysis.report import write_report
+
+        write_report(jobs, executed, work, options)
+        (work / "manifest.json").write_text(json.dumps(
+            {"build_key": build_key, "edition": options.edition, "lang": options.lang,
+             "municipalities": list(options.municipalities), "formats": list(options.formats),
+             "jobs": job_keys(jobs, inputs)}, indent=2, sort_keys=True) + "\n")
     except BuildError as error:
         kept = keep_failed_notebooks(work, out_dir)
         publish.discard(work)
         raise BuildError(f"{error} (executed notebooks kept in {kept}; "
-                         "the previous report is unchanged)") from error
+                         "the previous report is unchanged)") from None
     except BaseException:
         publish.discard(work)
         raise
-    return publish.publish(work, out_dir, options.edition)
+    _before_publish_hook()
+    return publish.publish(work, out_dir, options.publish_name)
 
 
-def write_outputs(notebooks: Iterable[nbformat.NotebookNode], work: Path,
-                  options: BuildOptions) -> None:
-    """report.html / report.pdf from the executed notebooks."""
-    for notebook in notebooks:
-        html = notebook_to_html(notebook, title=REPORT_TITLE[options.lang], lang=options.lang)
-        if "html" in options.formats:
-            (work / "report.html").write_text(html, encoding="utf-8")
-        if "pdf" in options.formats:
-            html_to_pdf(html, work / "report.pdf", base_url=work)
+def _before_publish_hook() -> None:
+    """Fault injection for the tests: ``ANALYSIS_FAULT=before_publish`` kills the build at
+    the moment the new report is complete but not yet swapped in."""
+    if os.environ.get("ANALYSIS_FAULT") == "before_publish":
+        os.kill(os.getpid(), 9)
+
+
+def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob], inputs: str) -> str:
+    import hashlib
+
+    payload = json.dumps({"jobs": job_keys(jobs, inputs), "formats": list(options.formats),
+                          "lang": options.lang, "epoch": os.environ.get("SOURCE_DATE_EPOCH")},
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _manifest_key(live: Path) -> str | None:
+    try:
+        return json.loads((live / "manifest.json").read_text())["build_key"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _progress(options: BuildOptions, total: int):
+    if not options.progress:
+        return None
+    from tqdm import tqdm
+
+    return lambda iterable: tqdm(iterable, total=total, desc="notebooks", unit="nb",
+                                 leave=False)
 
 
 def keep_failed_notebooks(work: Path, out_dir: Path) -> Path:
     """Copy executed notebooks of a failed build to ``reports/.failed/`` for debugging."""
     failed = Path(out_dir) / ".failed"
     failed.mkdir(parents=True, exist_ok=True)
-    for path in work.glob("*.ipynb"):
+    for path in work.rglob("*.ipynb"):
         shutil.copy2(path, failed / path.name)
     return failed

@@ -1,17 +1,27 @@
-"""What notebooks call to show results: figures as deterministic PNG, tables as HTML.
+"""What notebooks call to show results: figures as deterministic PNG, tables and facts as
+escaped HTML. Data never reaches the page unescaped.
 
-Figures are rendered here rather than by the inline backend so that the bytes are fixed
-(no software/date metadata) and identical inputs give identical reports.
+Text that may stay Japanese in an English report — proper names and quotes — is wrapped
+in ``class="name"`` or ``class="quote"`` so that a test can check everything else.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 
-from IPython.display import Image, Markdown, display
+import pandas as pd
+from IPython.display import HTML, Image, display
 from matplotlib.figure import Figure
 
+from analysis.labels import label
+
 PNG_METADATA = {"Software": None}
+# Display columns whose values are names or phrases quoted from the sources.
+NAME_COLUMNS = {"name", "service", "body", "partner", "title", "age_text", "frequency_text",
+                "member_text", "operator"}
+MAX_TABLE_ROWS = 60
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -26,5 +36,96 @@ def show_figure(fig: Figure) -> None:
     display(Image(data=figure_png(fig), format="png"))
 
 
-def show_markdown(text: str) -> None:
-    display(Markdown(text))
+def show_html(markup: str) -> None:
+    display(HTML(markup))
+
+
+def heading(text: str, level: int = 2, *, name: bool = False) -> str:
+    inner = f'<span class="name">{html.escape(text)}</span>' if name else html.escape(text)
+    return f"<h{level}>{inner}</h{level}>"
+
+
+def paragraph(text: str, css: str = "") -> str:
+    attribute = f' class="{css}"' if css else ""
+    return f"<p{attribute}>{html.escape(text)}</p>"
+
+
+def show_heading(text: str, level: int = 2, *, name: bool = False) -> None:
+    show_html(heading(text, level, name=name))
+
+
+def show_text(text: str, css: str = "") -> None:
+    show_html(paragraph(text, css))
+
+
+def show_list(items: list[str]) -> None:
+    show_html("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+
+
+def table_html(frame: pd.DataFrame, name_columns: set[str] = frozenset()) -> str:
+    """An escaped HTML table; long tables are cut with a note (the CSV has every row)."""
+    shown = frame.head(MAX_TABLE_ROWS)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = "".join(
+        "<tr>" + "".join(_cell(value, column in name_columns) for column, value in row.items())
+        + "</tr>" for _, row in shown.iterrows())
+    return f'<table class="result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _cell(value: object, is_name: bool) -> str:
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if value is pd.NA:
+        text = ""
+    inner = html.escape(text)
+    if is_name and text:
+        return f'<td><span class="name">{inner}</span></td>'
+    return f"<td>{inner}</td>"
+
+
+def figure_html(fig: Figure, alt: str) -> str:
+    """An embedded PNG, so a heading and its chart are one block that print keeps together."""
+    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">')
+
+
+def show_view(view, lang: str = "ja") -> None:
+    """A view: heading, lead sentence, figure, its table if it has one, sources line."""
+    parts = [heading(view.title, 2), paragraph(view.lead)]
+    if view.figure is not None:
+        parts = [f'<div class="view-figure">{"".join(parts)}'
+                 f"{figure_html(view.figure, view.title)}</div>"]
+    if view.display is not None:
+        names = {label("column", c, lang) for c in NAME_COLUMNS | {"old_quote", "new_quote"}}
+        parts.append(table_html(view.display, names))
+    parts.append(f'<p class="source-note"><span class="name">{html.escape(view.sources)}'
+                 "</span></p>")
+    show_html("".join(parts))
+
+
+def facts_html(facts, lang: str = "ja") -> str:
+    """A fact table: each fact row is followed by its quote and source; the row carries an
+    anchor named after its row id so other sections can link to it."""
+    frame = facts.frame
+    if frame.empty:
+        return heading(facts.title, 3) + paragraph(label("view", "no_facts", lang))
+    columns = [c for c in frame.columns if c not in ("row_id", "source_id", "quote")]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows = []
+    for index, row in frame.iterrows():
+        anchor = html.escape(f"{facts.name}-{row['row_id']}-{index}")
+        cells = "".join(_cell(row[c], _is_name_column(c, lang)) for c in columns)
+        rows.append(f'<tr id="{anchor}" class="fact">{cells}</tr>')
+        rows.append(f'<tr class="fact-quote"><td colspan="{len(columns)}">'
+                    f'<span class="quote">「{html.escape(row["quote"])}」</span> '
+                    f'<span class="fact-id">{html.escape(row["source_id"])} · '
+                    f'{html.escape(row["row_id"])}</span></td></tr>')
+    return (heading(facts.title, 3) + f'<table class="facts"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _is_name_column(header: str, lang: str) -> bool:
+    return any(header == label("column", key, lang) for key in NAME_COLUMNS)
+
+
+def show_facts(facts, lang: str = "ja") -> None:
+    show_html(facts_html(facts, lang))

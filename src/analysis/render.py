@@ -17,6 +17,7 @@ TEMPLATE_NAME = "report"
 def notebook_to_html(notebook: nbformat.NotebookNode, *, title: str, lang: str = "ja") -> str:
     """Render an executed notebook as one self-contained HTML page with all code hidden."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -26,6 +27,10 @@ def notebook_to_html(notebook: nbformat.NotebookNode, *, title: str, lang: str =
         exclude_output_prompt=True,
         language_code=lang,
     )
+    # Cells tagged notebook-only explain the notebook to a reader in JupyterLab; the
+    # report's own words come from the label table.
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"notebook-only"}), enabled=True)
     notebook.metadata["title"] = title
     html, _ = exporter.from_notebook_node(notebook)
     return html
@@ -49,3 +54,14 @@ def html_to_pdf(html: str, target: Path, *, base_url: Path | None = None) -> Non
     stylesheet = weasyprint.CSS(string=pdf_stylesheet(), font_config=font_config)
     document = weasyprint.HTML(string=html, base_url=str(base_url) if base_url else None)
     document.write_pdf(target, stylesheets=[stylesheet], font_config=font_config)
+
+
+def render_notebook_file(path: Path, *, title: str, lang: str, formats: tuple[str, ...]) -> None:
+    """Write ``<stem>.html`` and/or ``<stem>.pdf`` beside an executed notebook."""
+    import nbformat
+
+    html = notebook_to_html(nbformat.read(path, as_version=4), title=title, lang=lang)
+    if "html" in formats:
+        path.with_suffix(".html").write_text(html, encoding="utf-8")
+    if "pdf" in formats:
+        html_to_pdf(html, path.with_suffix(".pdf"), base_url=path.parent)

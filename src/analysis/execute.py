@@ -1,0 +1,165 @@
+"""Running notebook jobs: papermill's Python API in worker processes, with a cache.
+
+A job's cache key is the hash of everything its result depends on: the notebook file,
+the package's code, the data files and the parameters. A job whose key has an executed
+notebook in the cache is not run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.errors import BuildError
+from analysis.paths import NOTEBOOKS_DIR, PACKAGE_DIR
+
+KERNEL_NAME = "python3"  # notebooks saved elsewhere may name a conda kernel: always use ours
+# Papermill records timestamps and durations; they would make identical builds differ.
+_VOLATILE_METADATA = ("papermill", "execution")
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook execution: which notebook, with which parameters, saved under what name."""
+
+    notebook: str
+    output_stem: str
+    title: str
+    parameters: dict = field(default_factory=dict)
+    # A handout (a profile, a gap review) is also rendered on its own, in the worker.
+    handout_formats: tuple[str, ...] = ()
+    lang: str = "ja"
+
+    def key(self, inputs_digest: str) -> str:
+        notebook = (NOTEBOOKS_DIR / f"{self.notebook}.ipynb").read_bytes()
+        payload = json.dumps([self.notebook, self.parameters, self.title,
+                              list(self.handout_formats), self.lang, inputs_digest],
+                             sort_keys=True)
+        return hashlib.sha256(notebook + payload.encode()).hexdigest()[:32]
+
+
+def digest_files(paths: Iterable[Path], root: Path) -> str:
+    """One hash over the names and contents of files (order-independent)."""
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def inputs_digest(data_dir: Path) -> str:
+    """The package's code and templates plus every data file a notebook may read."""
+    code = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    data = [p for sub in ("raw", "reference", "tidy") for p in (data_dir / sub).rglob("*")
+            if p.is_file()]
+    return hashlib.sha256(
+        (digest_files(code, PACKAGE_DIR) + digest_files(data, data_dir)).encode()
+    ).hexdigest()
+
+
+def strip_volatile_metadata(path: Path) -> None:
+    """Remove papermill's timestamps and durations from an executed notebook, in place."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for key in _VOLATILE_METADATA:
+        notebook.metadata.pop(key, None)
+    for cell in notebook.cells:
+        for key in _VOLATILE_METADATA:
+            cell.metadata.pop(key, None)
+    nbformat.write(notebook, path)
+
+
+def execute_job(job: NotebookJob, target: Path) -> Path:
+    """Run one notebook with papermill; raise BuildError naming the notebook and cell."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / f"{job.notebook}.ipynb"),
+            str(target),
+            parameters=job.parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            cwd=str(NOTEBOOKS_DIR),
+        )
+    except PapermillExecutionError as error:
+        raise BuildError(
+            f"notebook {job.notebook}.ipynb ({job.output_stem}) failed in cell "
+            f"{error.exec_count}: {error.ename}: {error.evalue}"
+        ) from None
+    strip_volatile_metadata(target)
+    return target
+
+
+def _outputs(job: NotebookJob) -> list[str]:
+    return ["ipynb", *job.handout_formats]
+
+
+def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path) -> Path:
+    """Worker entry point: the cached results, or a fresh execution (and rendering of a
+    handout) stored in the cache. Returns the executed notebook in ``work_dir``."""
+    entry = cache_dir / key
+    target = work_dir / f"{job.output_stem}.ipynb"
+    if all((entry / f"out.{ext}").exists() for ext in _outputs(job)):
+        for ext in _outputs(job):
+            shutil.copyfile(entry / f"out.{ext}", work_dir / f"{job.output_stem}.{ext}")
+        return target
+    execute_job(job, target)
+    if job.handout_formats:
+        from analysis.render import render_notebook_file
+
+        render_notebook_file(target, title=job.title, lang=job.lang,
+                             formats=job.handout_formats)
+    partial = cache_dir / f".{key}.{os.getpid()}.tmp"
+    partial.mkdir(parents=True, exist_ok=True)
+    for ext in _outputs(job):
+        shutil.copyfile(work_dir / f"{job.output_stem}.{ext}", partial / f"out.{ext}")
+    shutil.rmtree(entry, ignore_errors=True)
+    os.replace(partial, entry)  # a killed build never leaves a half-written cache entry
+    return target
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_dir: Path,
+             n_jobs: int, executor: Executor | None = None,
+             progress: Callable[[Iterable], Iterable] | None = None) -> dict[str, Path]:
+    """Run every job (those not cached) in worker processes; output stem → executed notebook.
+
+    ``executor`` is any ``concurrent.futures.Executor``; by default a process pool of
+    ``n_jobs`` workers. The first failure stops the build with its BuildError.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    keys = {job.output_stem: job.key(inputs) for job in jobs}
+    owned = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs) or 1)))
+    futures: dict = {}
+    try:
+        futures = {pool.submit(_run_cached, job, keys[job.output_stem], cache_dir, work_dir):
+                   job for job in jobs}
+        done = as_completed(futures)
+        results = {}
+        for future in (progress(done) if progress else done):
+            job = futures[future]
+            results[job.output_stem] = future.result()
+        return results
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        if owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def job_keys(jobs: Sequence[NotebookJob], inputs: str) -> dict[str, str]:
+    return {job.output_stem: job.key(inputs) for job in jobs}

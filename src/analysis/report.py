@@ -1,0 +1,176 @@
+"""Assembling a build's outputs from its executed notebooks.
+
+- ``report.html`` / ``report.pdf``: one combined report — comparison (summary of findings
+  first), edition changes, one profile per municipality, sources and method — with a
+  table of contents (page numbers in the PDF).
+- ``profiles/<code>.html|pdf`` and ``gap_reviews/<code>.html|pdf``: printable handouts
+  (rendered by the workers, see ``analysis.execute``).
+- ``tables/*.csv`` and ``figures/*.png|svg``: every metric and chart (``analysis.exports``).
+- ``index.html``: links to everything.
+Every string that comes from data is HTML-escaped here or by pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import platform
+import shutil
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analysis import __version__
+from analysis.execute import NotebookJob
+from analysis.labels import label
+from analysis.render import html_to_pdf, notebook_to_html
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from analysis.build import BuildOptions
+
+COMBINED_SECTIONS = ("comparison", "edition_changes", "profile")
+HANDOUT_DIRS = {"profile": "profiles", "gap_review": "gap_reviews"}
+VERSIONED_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "weasyprint")
+
+
+def build_date() -> dt.datetime:
+    """The build's date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def anchor(stem: str) -> str:
+    return f"sec-{stem}"
+
+
+def section_cells(stem: str, title: str, notebook: nbformat.NotebookNode) -> list:
+    """A notebook's cells behind an anchor that starts a new page in print."""
+    from nbformat.v4 import new_markdown_cell
+
+    marker = new_markdown_cell(
+        f'<div class="section-start" id="{anchor(stem)}" data-title="{html.escape(title)}">'
+        "</div>")
+    return [marker, *(c for c in notebook.cells if c.cell_type != "raw")]
+
+
+def toc_cell(entries: Sequence[tuple[str, str]], lang: str):
+    from nbformat.v4 import new_markdown_cell
+
+    items = "".join(f'<li><a href="#{anchor(stem)}">{html.escape(title)}</a></li>'
+                    for stem, title in entries)
+    return new_markdown_cell(f'<nav class="toc"><h2>{label("report", "toc", lang)}</h2>'
+                             f"<ol>{items}</ol></nav>")
+
+
+def sources_method_html(sources, lang: str) -> str:
+    """The closing section: every source with its sha256, the version and the build date."""
+    head = "".join(f"<th>{label('report', key, lang)}</th>"
+                   for key in ("source_title", "source_edition", "source_date", "source_file",
+                               "source_sha256"))
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in (
+            row.title, row.edition or "—", row.date, row.file)) +
+        f'<td class="hash">{html.escape(row.sha256)}</td></tr>'
+        for row in sources.itertuples())
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in VERSIONED_PACKAGES)
+    return (
+        f'<div class="section-start" id="{anchor("sources")}"></div>'
+        f"<h1>{label('report', 'sources_method', lang)}</h1>"
+        f"<p>{label('report', 'method_text', lang)}</p>"
+        f"<h2>{label('report', 'sources', lang)}</h2>"
+        f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        f"<h2>{label('report', 'build', lang)}</h2>"
+        f"<p>{label('report', 'build_text', lang).format(version=__version__, date=build_date().date().isoformat(), python=platform.python_version(), versions=versions)}</p>"  # noqa: E501
+        f"<p class=\"source-note\">{label('report', 'map_credit', lang)}</p>"
+    )
+
+
+def combined_notebook(jobs: Sequence[NotebookJob],
+                      notebooks: Mapping[str, nbformat.NotebookNode], sources, lang: str):
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    chosen = [job for job in jobs if job.notebook in COMBINED_SECTIONS]
+    entries = [(job.output_stem, job.title) for job in chosen]
+    entries.append(("sources", label("report", "sources_method", lang)))
+    cells = [new_markdown_cell(f"# {label('report', 'title', lang)}"), toc_cell(entries, lang)]
+    for job in chosen:
+        cells += section_cells(job.output_stem, job.title, notebooks[job.output_stem])
+    cells.append(new_markdown_cell(sources_method_html(sources, lang)))
+    for number, cell in enumerate(cells):  # cells of several notebooks: ids must be unique
+        cell["id"] = f"cell-{number}"
+    combined = new_notebook(cells=cells)
+    combined.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}}
+    return combined
+
+
+def place_handouts(jobs: Sequence[NotebookJob], notebooks_dir: Path, work: Path) -> None:
+    for job in jobs:
+        if not job.handout_formats:
+            continue
+        target_dir = work / HANDOUT_DIRS[job.notebook]
+        target_dir.mkdir(exist_ok=True)
+        code = job.parameters["municipality_code"]
+        for ext in job.handout_formats:
+            shutil.move(notebooks_dir / f"{job.output_stem}.{ext}", target_dir / f"{code}.{ext}")
+
+
+def write_report(jobs: Sequence[NotebookJob], executed: Mapping[str, Path], work: Path,
+                 options: BuildOptions) -> None:
+    import nbformat
+
+    from analysis.exports import write_exports
+    from analysis.tables import load_sources
+
+    notebooks = {stem: nbformat.read(path, as_version=4) for stem, path in executed.items()}
+    place_handouts(jobs, work / "notebooks", work)
+    sources = load_sources(options.data_dir)
+    combined = combined_notebook(jobs, notebooks, sources, options.lang)
+    page = notebook_to_html(combined, title=label("report", "title", options.lang),
+                            lang=options.lang)
+    if "html" in options.formats:
+        (work / "report.html").write_text(page, encoding="utf-8")
+    if "pdf" in options.formats:
+        html_to_pdf(page, work / "report.pdf", base_url=work)
+    if not options.municipalities:
+        write_exports(options.data_dir, options.edition, work, options.lang)
+    write_index(work, jobs, options)
+
+
+def write_index(work: Path, jobs: Sequence[NotebookJob], options: BuildOptions) -> None:
+    """A plain offline page linking every output of the build."""
+    lang = options.lang
+
+    def links(paths: Sequence[Path]) -> str:
+        return "".join(f'<li><a href="{html.escape(p.relative_to(work).as_posix())}">'
+                       f"{html.escape(p.relative_to(work).as_posix())}</a></li>"
+                       for p in paths)
+
+    handouts = "".join(
+        f"<tr><td>{html.escape(job.title)}</td>" + "".join(
+            f'<td><a href="{HANDOUT_DIRS[job.notebook]}/{job.parameters["municipality_code"]}'
+            f'.{ext}">{ext.upper()}</a></td>' for ext in job.handout_formats) + "</tr>"
+        for job in jobs if job.handout_formats)
+    reports = [p for p in (work / "report.html", work / "report.pdf") if p.exists()]
+    sections = [
+        (label("report", "index_report", lang), f"<ul>{links(reports)}</ul>"),
+        (label("report", "index_handouts", lang), f"<table>{handouts}</table>"),
+        (label("report", "index_tables", lang),
+         f"<ul>{links(sorted((work / 'tables').glob('*.csv')))}</ul>"),
+        (label("report", "index_figures", lang),
+         f"<ul>{links(sorted((work / 'figures').glob('*')))}</ul>"),
+    ]
+    body = "".join(f"<h2>{title}</h2>{content}" for title, content in sections)
+    (work / "index.html").write_text(
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{label('report', 'title', lang)}</title>"
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}"
+        "td{padding:.2em .6em}</style></head>"
+        f"<body><h1>{label('report', 'title', lang)}</h1>{body}</body></html>\n",
+        encoding="utf-8")
