@@ -30,7 +30,7 @@ $(VENV)/bin/python:
 # Reinstall when the dependency declarations change; the constraints file pins every version.
 $(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask]'
 	touch $(STAMP)
 
 clean:
@@ -38,5 +38,5 @@ clean:
 
 # Regenerate the pinned constraints from the current environment (after changing pyproject).
 lock: $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|tokyo-hikikomori-benchmark)==' > constraints.txt

@@ -29,7 +29,8 @@ def _normalise(requirement: str) -> tuple[str, str]:
 def test_environment_yml_declares_the_same_dependencies_as_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = {_normalise(r) for r in project["dependencies"]}
-    declared |= {_normalise(r) for r in project["optional-dependencies"]["test"]}
+    for extra in project["optional-dependencies"].values():
+        declared |= {_normalise(r) for r in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda = [d for d in env if isinstance(d, str) and not d.startswith(("python=", "pip"))]
     pip = next(d["pip"] for d in env if isinstance(d, dict))
@@ -43,7 +44,8 @@ def test_constraints_pin_every_dependency() -> None:
               for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {_normalise(r)[0] for r in project["dependencies"]}
-    names |= {_normalise(r)[0] for r in project["optional-dependencies"]["test"]}
+    for extra in project["optional-dependencies"].values():
+        names |= {_normalise(r)[0] for r in extra}
     assert names - pinned == set()
 
 

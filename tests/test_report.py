@@ -1,20 +1,25 @@
-"""The end-to-end build of the shipped data: papermill + nbconvert + WeasyPrint."""
+"""The end-to-end build of the shipped data (papermill + nbconvert + WeasyPrint), made once
+per session; every test here inspects that one build."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from analysis.tables import load_dataset, load_municipalities
+from analysis.views import comparison_views
+from tests.conftest import ROOT
 
 NETWORK_RESOURCE = re.compile(
     r"""<script[^>]+src=["']?(?!data:)[^"'\s>]+|<link[^>]+rel=["']?stylesheet[^>]*>"""
     r"""|<img[^>]+src=["'](?!data:)|url\(\s*["']?(?:https?:)?//|@import""",
     re.IGNORECASE,
 )
-
 needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None,
                                    reason="poppler-utils missing (make test installs it)")
 
@@ -24,23 +29,74 @@ def pdf_tool(tool: str, *args: str | Path) -> str:
                           check=True).stdout
 
 
-def test_build_writes_html_and_pdf(built_report: Path) -> None:
-    assert (built_report / "report.html").stat().st_size > 0
+def edition_codes() -> list[str]:
+    dataset = load_dataset()
+    fy2024 = set(dataset.sources.loc[dataset.sources["edition"] == "fy2024", "source_id"])
+    return sorted(set(dataset.services.loc[dataset.services["source_id"].isin(fy2024),
+                                           "municipality_code"]))
+
+
+@pytest.fixture(scope="module")
+def names() -> dict[str, str]:
+    table = load_municipalities()
+    return dict(zip(table["municipality_code"], table["name"], strict=True))
+
+
+@pytest.fixture(scope="module")
+def report_html(built_report: Path) -> str:
+    return (built_report / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def report_text(built_report: Path) -> str:
+    return pdf_tool("pdftotext", "-enc", "UTF-8", built_report / "report.pdf", "-")
+
+
+def test_build_writes_every_output(built_report: Path) -> None:
+    for name in ("report.html", "report.pdf", "index.html", "manifest.json"):
+        assert (built_report / name).stat().st_size > 0, name
     assert (built_report / "report.pdf").read_bytes().startswith(b"%PDF")
+    tables = {p.stem for p in (built_report / "tables").glob("*.csv")}
+    assert {"channel_coverage", "age_coverage", "edition_discrepancies",
+            "meeting_frequencies", "national_menu_coverage"} <= tables
+    figures = {p.name for p in (built_report / "figures").iterdir()}
+    assert {"channel_coverage.png", "channel_coverage.svg", "service_map.png"} <= figures
 
 
-def test_html_is_offline(built_report: Path) -> None:
-    html = (built_report / "report.html").read_text(encoding="utf-8")
-    assert NETWORK_RESOURCE.findall(html) == []
-    assert "require.js" not in html and "mathjax" not in html.lower()
+def test_a_profile_and_a_gap_review_for_each_municipality(built_report: Path) -> None:
+    for code in edition_codes():
+        for folder in ("profiles", "gap_reviews"):
+            for ext in ("html", "pdf"):
+                assert (built_report / folder / f"{code}.{ext}").stat().st_size > 0, (folder,
+                                                                                     code)
 
 
-def test_html_hides_code_and_embeds_the_chart(built_report: Path) -> None:
-    html = (built_report / "report.html").read_text(encoding="utf-8")
-    assert "import " not in html  # no code cell was rendered
-    assert "jp-InputArea" not in html
-    assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
-    assert 'lang="ja"' in html
+def test_report_html_names_every_municipality(report_html: str, names: dict) -> None:
+    for code in edition_codes():
+        assert names[code] in report_html, names[code]
+
+
+def test_report_html_has_every_chart(report_html: str) -> None:
+    dataset = load_dataset()
+    charted = [v.title for v in comparison_views(dataset, "fy2024") if v.figure is not None]
+    for title in charted:
+        assert f'alt="{title}"' in report_html, title
+    assert len(re.findall(r'<img[^>]*src="data:image/png;base64,', report_html)) >= len(charted)
+
+
+def test_every_chart_and_table_names_its_sources(report_html: str) -> None:
+    views = len(comparison_views(load_dataset(), "fy2024"))
+    assert report_html.count('class="source-note"') >= views
+
+
+def test_html_outputs_are_offline(built_report: Path) -> None:
+    pages = [built_report / "report.html", built_report / "index.html",
+             *(built_report / "profiles").glob("*.html"),
+             *(built_report / "gap_reviews").glob("*.html")]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert NETWORK_RESOURCE.findall(html) == [], page
+        assert "require.js" not in html and "mathjax" not in html.lower(), page
 
 
 def test_network_pattern_catches_remote_resources() -> None:
@@ -53,23 +109,66 @@ def test_network_pattern_catches_remote_resources() -> None:
     assert not NETWORK_RESOURCE.search('<a href="https://www.city.example.jp/">link</a>')
 
 
-@needs_poppler
-def test_pdf_embeds_a_japanese_font(built_report: Path) -> None:
-    lines = pdf_tool("pdffonts", built_report / "report.pdf").splitlines()[2:]
-    assert lines, "no fonts in the PDF"
-    assert all(line.split()[-5] == "yes" for line in lines), lines  # the 'emb' column
-    assert any("IPAexGothic" in line for line in lines), lines
+def test_html_hides_code(report_html: str) -> None:
+    assert "class=\"jp-InputArea" not in report_html
+    assert "load_dataset" not in report_html and "import " not in report_html
+    assert 'lang="ja"' in report_html
+
+
+def test_profile_facts_carry_their_quotes(built_report: Path) -> None:
+    html = (built_report / "profiles" / "132039.html").read_text(encoding="utf-8")
+    assert "それいゆ" in html
+    assert html.count('class="fact"') == html.count('class="fact-quote"') > 10
+    assert "15歳から49歳まで" in html  # the quote behind the target age
+
+
+def test_index_links_every_output(built_report: Path) -> None:
+    index = (built_report / "index.html").read_text(encoding="utf-8")
+    for link in re.findall(r'href="([^"]+)"', index):
+        assert (built_report / link).exists(), link
+    assert 'href="report.pdf"' in index and 'href="profiles/132039.pdf"' in index
 
 
 @needs_poppler
-def test_pdf_is_a4_with_expected_pages(built_report: Path) -> None:
+def test_pdf_fonts_are_embedded_and_japanese(built_report: Path) -> None:
+    for pdf in (built_report / "report.pdf", built_report / "profiles" / "132039.pdf"):
+        lines = pdf_tool("pdffonts", pdf).splitlines()[2:]
+        assert lines, "no fonts in the PDF"
+        assert all(line.split()[-5] == "yes" for line in lines), lines  # the 'emb' column
+        assert any("IPAexGothic" in line for line in lines), lines
+
+
+@needs_poppler
+def test_pdf_is_a4_with_page_numbers(built_report: Path, report_text: str) -> None:
     info = pdf_tool("pdfinfo", built_report / "report.pdf")
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert 1 <= pages <= 60, pages
+    assert 20 <= pages <= 200, pages
+    assert f"1 / {pages}" in report_text and f"{pages} / {pages}" in report_text
 
 
 @needs_poppler
-def test_pdf_text_is_japanese(built_report: Path) -> None:
-    text = pdf_tool("pdftotext", "-enc", "UTF-8", built_report / "report.pdf", "-")
-    assert "比較レポート" in text
+def test_pdf_has_the_sections_and_every_municipality(report_text: str, names: dict) -> None:
+    for heading in ("目次", "調査結果の要約", "版による変化", "出典と方法", "相談チャネル"):
+        assert heading in report_text, heading
+    for code in edition_codes():
+        assert f"{names[code]}のひきこもり支援" in report_text, names[code]
+    for sha in load_dataset().sources["sha256"]:
+        assert sha[:16] in report_text.replace("\n", "")
+
+
+def test_no_change_rebuild_is_skipped(built_report: Path, reports_dir: Path) -> None:
+    from tests.conftest import run_cli
+
+    before = (built_report / "manifest.json").resolve()
+    result = run_cli("build", "--out", str(reports_dir), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert (built_report / "manifest.json").resolve() == before  # the same build, not redone
+
+
+def test_notebooks_in_the_repository_stay_clean() -> None:
+    import nbformat
+
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")

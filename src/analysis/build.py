@@ -8,23 +8,27 @@ A failed build leaves the previous report untouched, keeps the failed notebook i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from analysis import publish
 from analysis.errors import BuildError, UserError
 from analysis.execute import NotebookJob, default_jobs, inputs_digest, job_keys, run_jobs
-from analysis.paths import DATA_DIR, REPORTS_DIR, ROOT
+from analysis.exports import write_exports
+from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT
 
 FORMATS = ("html", "pdf")
 EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
 CODE_PATTERN = re.compile(r"[0-9]{6}")
 CACHE = ".cache"
+NOTEBOOKS = ("comparison", "edition_changes", "profile", "gap_review")
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,25 @@ class BuildOptions:
     jobs: int = field(default_factory=default_jobs)
     force: bool = False
     progress: bool = True
+    warm: bool = True  # reuse one kernel per worker (see analysis.execute)
+    notebooks_dir: Path = NOTEBOOKS_DIR  # another copy of the notebooks, e.g. edited ones
+    only: tuple[str, ...] = ()  # kinds of notebook to build (see NOTEBOOKS); empty: default
+    scheduler: str | None = None  # a Dask scheduler's address: run the notebooks there
 
     @property
     def publish_name(self) -> str:
         """``fy2024`` for a full build, ``fy2024-132039`` for a municipality subset."""
-        if not self.municipalities:
-            return self.edition
-        return "-".join((self.edition, *sorted(self.municipalities)))
+        parts = [self.edition, *sorted(self.municipalities)]
+        if self.only:
+            parts.append("only_" + "_".join(self.only))
+        return "-".join(parts)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of notebook to run: ``only``, else all (a subset: the handouts)."""
+        if self.only:
+            return self.only
+        return ("profile", "gap_review") if self.municipalities else NOTEBOOKS
 
 
 # ---------------------------------------------------------------- checking options -------
@@ -69,6 +85,13 @@ def check_options(options: BuildOptions) -> BuildOptions:
                             f"{data_dir}/reference/municipalities.csv (6 digits, e.g. 132039)")
     if options.jobs < 1:
         raise UserError(f"--jobs {options.jobs}: must be 1 or more")
+    unknown = sorted(set(options.only) - set(NOTEBOOKS))
+    if unknown:
+        raise UserError(f"--only {','.join(unknown)}: the notebooks are {', '.join(NOTEBOOKS)}")
+    notebooks = Path(options.notebooks_dir)
+    missing = [n for n in NOTEBOOKS if not (notebooks / f"{n}.ipynb").is_file()]
+    if missing:
+        raise UserError(f"--notebooks {notebooks}: missing {', '.join(missing)} (.ipynb)")
     return replace(options, out_dir=check_out_dir(options.out_dir, data_dir))
 
 
@@ -118,29 +141,37 @@ def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
     from analysis.labels import label
     from analysis.tables import load_municipalities
 
-    names = load_municipalities(options.data_dir).set_index("municipality_code")["name"]
+    name_column = "name_romaji" if options.lang == "en" else "name"
+    names = load_municipalities(options.data_dir).set_index("municipality_code")[name_column]
     data = str(options.data_dir)
     common = {"data_dir": data, "lang": options.lang}
+    place = {"notebooks_dir": str(options.notebooks_dir)}
     codes = list(options.municipalities) or edition_municipalities(options.data_dir,
                                                                    options.edition)
     jobs = []
-    if not options.municipalities:
+    if "comparison" in options.kinds:
         jobs.append(NotebookJob("comparison", "comparison", label("report", "comparison",
                                                                   options.lang),
-                                {"edition": options.edition, **common}))
+                                {"edition": options.edition,
+                                 "municipalities": list(options.municipalities), **common},
+                                **place))
+    if "edition_changes" in options.kinds and not options.municipalities:
         earlier = previous_edition(options.data_dir, options.edition)
         if earlier:
             jobs.append(NotebookJob("edition_changes", "edition_changes",
                                     label("report", "edition_changes", options.lang),
                                     {"from_edition": earlier, "to_edition": options.edition,
-                                     **common}))
+                                     **common}, **place))
     for kind, extra in (("profile", {}), ("gap_review", {"peer_group": "all"})):
+        if kind not in options.kinds:
+            continue
         for code in codes:
             title = label("report", f"{kind}_title", options.lang).format(name=names[code])
             jobs.append(NotebookJob(kind, f"{kind}-{code}", title,
                                     {"municipality_code": code, "edition": options.edition,
                                      **extra, **common},
-                                    handout_formats=options.formats, lang=options.lang))
+                                    handout_formats=options.formats, lang=options.lang,
+                                    **place))
     return jobs
 
 
@@ -157,6 +188,7 @@ def build(options: BuildOptions) -> Path:
     live = out_dir / options.publish_name
     if not options.force and _manifest_key(live) == build_key:
         return live  # nothing changed since the live build
+    check_data(Path(options.data_dir))
 
     work = publish.new_build_dir(out_dir, options.publish_name)
     try:
@@ -165,8 +197,19 @@ def build(options: BuildOptions) -> Path:
         cache = out_dir / CACHE / "notebooks"
         if options.force:
             shutil.rmtree(cache, ignore_errors=True)
-        executed = run_jobs(jobs, inputs=inputs, cache_dir=cache, work_dir=notebooks_dir,
-                            n_jobs=options.jobs, progress=_progress(options, len(jobs)))
+        # The tables and figures need no notebook: they are written in a thread of this
+        # process, which otherwise only waits for the workers.
+        exports = _in_thread(write_exports, options.data_dir, options.edition, work,
+                             options.lang, options.municipalities,
+                             "comparison" in options.kinds)
+        with job_executor(options.scheduler) as executor:
+            # A Dask worker may run several notebooks at once in threads, and the warm
+            # kernel is one per process: on Dask every notebook gets a fresh kernel.
+            executed = run_jobs(jobs, inputs=inputs, cache_dir=cache,
+                                work_dir=notebooks_dir, n_jobs=options.jobs,
+                                executor=executor, warm=options.warm and executor is None,
+                                progress=_progress(options, len(jobs)))
+        exports.result()
         from analysis.report import write_report
 
         write_report(jobs, executed, work, options)
@@ -184,6 +227,48 @@ def build(options: BuildOptions) -> Path:
         raise
     _before_publish_hook()
     return publish.publish(work, out_dir, options.publish_name)
+
+
+def _in_thread(function, *args) -> Future:
+    """Run ``function(*args)`` in a background thread; ``.result()`` re-raises its error."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)
+    return future
+
+
+def check_data(data_dir: Path, shown: int = 20) -> None:
+    """Refuse to build from data that does not validate: a notebook traceback is no way to
+    tell a data steward that row 12 of a CSV is wrong."""
+    from analysis.validate import validate
+
+    _, problems = validate(data_dir)
+    if problems:
+        listed = "\n".join(f"  {p}" for p in problems[:shown])
+        more = f"\n  … and {len(problems) - shown} more" if len(problems) > shown else ""
+        raise UserError(f"{data_dir} does not validate ({len(problems)} problem(s)); nothing "
+                        f"was built and the previous report is unchanged:\n{listed}{more}\n"
+                        f"run: python -m analysis validate {data_dir}")
+
+
+@contextlib.contextmanager
+def job_executor(scheduler: str | None) -> Iterator[Executor | None]:
+    """``None`` (``run_jobs`` starts its own process pool), or the ``concurrent.futures``
+    executor of a Dask scheduler, connected for the duration of the block."""
+    if scheduler is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UserError("--scheduler needs Dask: pip install -e '.[dask]'") from None
+    try:
+        client = Client(scheduler, timeout=30)
+    except OSError as error:
+        raise UserError(f"--scheduler {scheduler}: cannot connect ({error})") from None
+    with client:
+        # pure=False: a notebook job writes files, so two equal submissions both run
+        yield client.get_executor(pure=False)
 
 
 def _before_publish_hook() -> None:

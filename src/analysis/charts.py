@@ -211,6 +211,57 @@ def national_menu_matrix(coverage: pd.DataFrame, lang: str = "ja",
     return _finish(fig, pd.concat(frames, ignore_index=True), caption, lang)
 
 
+def group_share_heatmap(frame: pd.DataFrame, feature: str, has: str, group: str,
+                        title: str, lang: str = "ja", caption: bool = False,
+                        commonest_first: bool = True) -> Figure:
+    """Groups of municipalities (prefectures, or kinds of municipality) × features: the
+    share of each group's municipalities that have the feature, for more municipalities
+    than one row each would keep legible. ``frame``: a municipality × feature frame (e.g.
+    ``metrics.channel_coverage``) with ``group``, ``group_name`` and ``group_name_en``
+    columns added; ``has``: its boolean column; ``group``: the labels.csv group of the
+    features. Rows in group order (prefectures north to south); features commonest
+    first (or, ``commonest_first=False``, in label order: age bands young to old); each
+    cell prints its share, so the grid reads without colour too."""
+    _style()
+    if frame.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    known = frame.assign(has=frame[has].astype(bool))
+    shares = known.pivot_table(index="group", columns=feature, values="has", aggfunc="mean")
+    overall = known.groupby(feature)["has"].mean()
+    order = {key: i for i, key in enumerate(labels(group))}
+    columns = sorted(shares.columns, key=lambda c: ((-overall[c] if commonest_first else 0),
+                                                    order.get(c, 99)))
+    rows = sorted(shares.index)
+    shares = shares.loc[rows, columns]
+    sizes = known.groupby("group")[CODE].nunique()
+    names = known.drop_duplicates("group").set_index("group")[
+        "group_name" if lang == "ja" else "group_name_en"]
+    feature_labels = labels(group, lang)
+
+    fig = Figure(figsize=(2.6 + 0.75 * len(columns), 1.6 + 0.26 * len(rows)),
+                 layout="constrained")
+    ax = fig.subplots()
+    cmap = matplotlib.colormaps["cividis_r"]  # light = few, dark = many; CVD-safe
+    image = ax.imshow(shares.to_numpy(dtype=float), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for (y, x), share in np.ndenumerate(shares.to_numpy(dtype=float)):
+        if not np.isnan(share):
+            ax.text(x, y, f"{share:.0%}", ha="center", va="center", fontsize=6,
+                    color="white" if share > 0.55 else "black")
+    ax.set_xticks(range(len(columns)),
+                  [textwrap.fill(feature_labels.get(c, c), 7 if lang == "ja" else 14)
+                   for c in columns], fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)), [f"{names[g]} (n={sizes[g]})" for g in rows], fontsize=7)
+    ax.tick_params(which="both", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(title)
+    colourbar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(1, len(rows)) + 0.3),
+                             format=matplotlib.ticker.PercentFormatter(1.0))
+    colourbar.set_label(label("chart", "prevalence", lang))
+    return _finish(fig, frame, caption, lang)
+
+
 # ----------------------------------------------------------------------- age bars
 
 def age_coverage_chart(coverage: pd.DataFrame, lang: str = "ja",
@@ -275,16 +326,20 @@ def meeting_frequency_chart(frequencies: pd.DataFrame, lang: str = "ja",
 
     fig = Figure(figsize=(8, 1.6 + 0.38 * len(kinds)), layout="constrained")
     ax, side = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1.6]})
-    # a deterministic spread of dots sharing a row, so equal rates stay visible
+    # a deterministic spread of dots sharing a row, so equal rates stay visible; a row of
+    # many dots (national data) is spread evenly over its band and drawn translucent
     offsets = counted.groupby("kind").cumcount()
     sizes = counted.groupby("kind")["kind"].transform("size")
     spread = ((offsets - (sizes - 1) / 2) * 0.12).clip(-0.35, 0.35)
+    spread = spread.where(sizes <= 6, ((offsets + 0.5) / sizes - 0.5) * 0.7)
+    many = len(counted) > 200
     for approximate, marker in ((False, "o"), (True, "D")):
         subset = counted["approximate"].to_numpy(dtype=bool) == approximate
         ax.scatter(counted.loc[subset, "per_year"].astype(float),
                    counted.loc[subset, "kind"].map(y_of) + spread[subset], marker=marker,
-                   s=28, facecolor=OFFERED_COLOUR if not approximate else "white",
-                   edgecolor=OFFERED_COLOUR, linewidth=1, zorder=3)
+                   s=8 if many else 28, alpha=0.35 if many else 1.0,
+                   facecolor=OFFERED_COLOUR if not approximate else "white",
+                   edgecolor=OFFERED_COLOUR, linewidth=0.6 if many else 1, zorder=3)
     ax.set_xscale("log")
     ax.set_xlim(0.5, 600)
     ticks = [1, 2, 4, 6, 12, 24, 52, 104, 365]
@@ -302,8 +357,8 @@ def meeting_frequency_chart(frequencies: pd.DataFrame, lang: str = "ja",
     status_labels = labels("frequency_status", lang)
     for x, status in enumerate(others):
         for kind, n in table[status].items():
-            if n:
-                side.scatter(x, y_of[kind], s=60 + 25 * n, marker=MARKERS[x + 1],
+            if n:  # the bubble grows up to a dozen meetings; the number says the rest
+                side.scatter(x, y_of[kind], s=60 + 25 * min(n, 12), marker=MARKERS[x + 1],
                              facecolor=_series(x + 1)[0], edgecolor=EDGE_COLOUR, linewidth=0.6)
                 side.text(x, y_of[kind], str(n), ha="center", va="center", fontsize=6)
     side.set_xticks(range(len(others)), [textwrap.fill(status_labels[s], 5 if lang == "ja"
@@ -545,11 +600,12 @@ def _component_layout(graph: nx.Graph, columns: int = 3) -> dict[str, tuple[floa
     return position
 
 
-def collaboration_graph(edges: pd.DataFrame, lang: str = "ja",
-                        caption: bool = False) -> Figure:
+def collaboration_graph(edges: pd.DataFrame, lang: str = "ja", caption: bool = False,
+                        max_components: int | None = None) -> Figure:
     """8. Inter-municipal partnerships (``metrics.collaboration_edges``) as a graph:
     municipalities as circles, partners the source does not name as grey diamonds
-    joined by dashed lines."""
+    joined by dashed lines. ``max_components``: draw only that many of the largest
+    partnerships (connected components); the title then says how many of all are shown."""
     _style()
     if edges.empty:
         return _empty(Figure(figsize=(4, 2)), lang)
@@ -565,6 +621,13 @@ def collaboration_graph(edges: pd.DataFrame, lang: str = "ja",
         graph.add_node(target, label=getattr(row, partner_name) if row.named else unnamed,
                        named=bool(row.named))
         graph.add_edge(source, target, named=bool(row.named))
+    n_components = nx.number_connected_components(graph)
+    title = label("chart", "collaboration_title", lang)
+    if max_components is not None and n_components > max_components:
+        largest = sorted((sorted(c) for c in nx.connected_components(graph)),
+                         key=lambda c: (-len(c), c[0]))[:max_components]
+        graph = graph.subgraph([n for c in largest for n in c]).copy()
+        title = f"{title} ({max_components}/{n_components})"
     position = _component_layout(graph)
     columns = min(3, nx.number_connected_components(graph))
     rows = -(-nx.number_connected_components(graph) // columns)
@@ -588,7 +651,7 @@ def collaboration_graph(edges: pd.DataFrame, lang: str = "ja",
                             verticalalignment="top")
     ax.set_axis_off()
     ax.margins(0.2)
-    ax.set_title(label("chart", "collaboration_title", lang))
+    ax.set_title(title)
     ax.legend(handles=[
         Line2D([], [], marker="o", linestyle="-", color=EDGE_COLOUR,
                markerfacecolor=OFFERED_COLOUR, markersize=9,

@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from analysis.errors import UserError
-from analysis.paths import DATA_DIR, REPORTS_DIR
+from analysis.excel import commands as excel_commands
+from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -41,6 +43,23 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=("html", "pdf"), dest="formats",
                        help="html,pdf (default both)")
     build.add_argument("--lang", choices=("ja", "en"), default="ja")
+    build.add_argument("--municipality", action="append", default=[], dest="municipalities",
+                       metavar="CODE", help="build only this municipality's handouts "
+                       "(repeatable); published as reports/<edition>-<codes>/")
+    build.add_argument("--jobs", type=int, default=None,
+                       help="worker processes (default: the number of cores)")
+    build.add_argument("--force", action="store_true",
+                       help="run every notebook again, ignoring the cache")
+    build.add_argument("--cold", action="store_true",
+                       help="start a fresh kernel for every notebook (slower; for checking)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument("--only", default="", help="comma-separated notebooks to build "
+                       "(comparison, edition_changes, profile, gap_review); default: all")
+    build.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                       help="directory of the notebooks to run (default notebooks/)")
+    build.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the notebooks on this Dask scheduler (e.g. tcp://host:8786; "
+                       "needs the 'dask' extra and workers that see the same paths)")
 
     validate = commands.add_parser(
         "validate", help="check a data directory: schema, references, quotes, derived values")
@@ -60,14 +79,32 @@ def make_parser() -> argparse.ArgumentParser:
     datapackage = commands.add_parser(
         "datapackage", help="write the Frictionless datapackage.json generated from the schema")
     datapackage.add_argument("--out", type=Path, default=DATA_DIR / "datapackage.json")
+    excel_commands.add_parsers(commands)  # export, template, import (Excel workbooks)
+
+    synth = commands.add_parser(
+        "synth", help="write a synthetic data directory of real municipalities (invented facts)")
+    synth.add_argument("--out", type=Path, required=True, help="new or empty directory")
+    synth.add_argument("--municipalities", type=int, required=True, metavar="N",
+                       help="how many municipalities (up to 1741, all of Japan)")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument("--prefecture", metavar="PP", default=None,
+                       help="draw from one prefecture only (2-digit code, e.g. 13)")
     return parser
 
 
 def run_build(args: argparse.Namespace) -> int:
     from analysis.build import BuildOptions, build
 
-    live = build(BuildOptions(edition=args.edition, data_dir=args.data, out_dir=args.out,
-                              formats=args.formats, lang=args.lang))
+    options = BuildOptions(edition=args.edition, data_dir=args.data, out_dir=args.out,
+                           formats=args.formats, lang=args.lang,
+                           municipalities=tuple(args.municipalities), force=args.force,
+                           warm=not args.cold, progress=not args.quiet,
+                           notebooks_dir=args.notebooks,
+                           only=tuple(k.strip() for k in args.only.split(",") if k.strip()),
+                           scheduler=args.scheduler)
+    if args.jobs is not None:
+        options = replace(options, jobs=args.jobs)
+    live = build(options)
     print(f"report written to {live}/")
     return 0
 
@@ -103,8 +140,16 @@ def run_datapackage(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_synth(args: argparse.Namespace) -> int:
+    from analysis.synth import write_synthetic
+
+    out = write_synthetic(args.out, args.municipalities, args.seed, args.prefecture)
+    print(f"wrote {out}/ (validate with: python -m analysis validate {out})")
+    return 0
+
+
 COMMANDS = {"build": run_build, "validate": run_validate, "extract": run_extract,
-            "datapackage": run_datapackage}
+            "datapackage": run_datapackage, "synth": run_synth, **excel_commands.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

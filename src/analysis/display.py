@@ -68,7 +68,7 @@ def table_html(frame: pd.DataFrame, name_columns: set[str] = frozenset()) -> str
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
     body = "".join(
         "<tr>" + "".join(_cell(value, column in name_columns) for column, value in row.items())
-        + "</tr>" for _, row in shown.iterrows())
+        + "</tr>" for row in shown.to_dict("records"))
     return f'<table class="result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -110,10 +110,11 @@ def facts_html(facts, lang: str = "ja") -> str:
         return heading(facts.title, 3) + paragraph(label("view", "no_facts", lang))
     columns = [c for c in frame.columns if c not in ("row_id", "source_id", "quote")]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    names = {c for c in columns if _is_name_column(c, lang)}
     rows = []
-    for index, row in frame.iterrows():
+    for index, row in enumerate(frame.to_dict("records")):
         anchor = html.escape(f"{facts.name}-{row['row_id']}-{index}")
-        cells = "".join(_cell(row[c], _is_name_column(c, lang)) for c in columns)
+        cells = "".join(_cell(row[c], c in names) for c in columns)
         rows.append(f'<tr id="{anchor}" class="fact">{cells}</tr>')
         rows.append(f'<tr class="fact-quote"><td colspan="{len(columns)}">'
                     f'<span class="quote">「{html.escape(row["quote"])}」</span> '

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
@@ -35,9 +36,14 @@ class NotebookJob:
     # A handout (a profile, a gap review) is also rendered on its own, in the worker.
     handout_formats: tuple[str, ...] = ()
     lang: str = "ja"
+    notebooks_dir: str = str(NOTEBOOKS_DIR)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.notebooks_dir) / f"{self.notebook}.ipynb"
 
     def key(self, inputs_digest: str) -> str:
-        notebook = (NOTEBOOKS_DIR / f"{self.notebook}.ipynb").read_bytes()
+        notebook = self.path.read_bytes()
         payload = json.dumps([self.notebook, self.parameters, self.title,
                               list(self.handout_formats), self.lang, inputs_digest],
                              sort_keys=True)
@@ -69,25 +75,103 @@ def strip_volatile_metadata(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     for key in _VOLATILE_METADATA:
         notebook.metadata.pop(key, None)
-    for cell in notebook.cells:
+    count = 0
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # papermill gives its injected cell a random id
         for key in _VOLATILE_METADATA:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1  # the same numbers whichever kernel, warm or fresh, ran it
+            cell.execution_count = count
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = count
     nbformat.write(notebook, path)
 
 
-def execute_job(job: NotebookJob, target: Path) -> Path:
-    """Run one notebook with papermill; raise BuildError naming the notebook and cell."""
+# One kernel per worker process, started on first use and reused for every notebook the
+# worker runs: kernel start-up (~2.5 s) is paid once per worker instead of once per
+# notebook. Before each notebook the kernel's namespace and execution counter are reset,
+# so a notebook sees exactly what a fresh kernel would show it (tests compare the two).
+_warm_kernel = None
+_RESET_CODE = (
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "get_ipython().execution_count = 1\n"
+)
+
+
+def warm_kernel():
+    """This process's kernel manager, started on first use and shut down at exit."""
+    global _warm_kernel
+    if _warm_kernel is None or not _warm_kernel.is_alive():
+        from multiprocessing import util
+
+        from jupyter_client.manager import KernelManager
+
+        _warm_kernel = KernelManager(kernel_name=KERNEL_NAME)
+        # No history database: the reset sets the execution counter back to 1, which a
+        # history session would refuse (and print an error into the next notebook).
+        _warm_kernel.start_kernel(cwd=str(NOTEBOOKS_DIR),
+                                  extra_arguments=["--HistoryManager.enabled=False"])
+        # Finalizers also run in pool workers, which leave through os._exit (atexit does not).
+        util.Finalize(None, _warm_kernel.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    return _warm_kernel
+
+
+_WARM_UP_CODE = "import analysis.display, analysis.tables, analysis.views\n"
+
+
+def _warm_up() -> None:
+    """Worker initializer: start the kernel and import, in it and here, what every notebook
+    and every rendering needs, while the main process is still validating the data."""
+    client = warm_kernel().client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        client.execute(_WARM_UP_CODE, store_history=False)
+    finally:
+        client.stop_channels()
+    import nbconvert  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    import analysis.render  # noqa: F401
+
+
+def reset_kernel(manager) -> None:
+    """Clear the user namespace and the execution counter of a warm kernel."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(_RESET_CODE, timeout=60, store_history=False)
+        if reply["content"]["status"] != "ok":
+            raise BuildError(f"could not reset the notebook kernel: {reply['content']}")
+    finally:
+        client.stop_channels()
+
+
+def execute_job(job: NotebookJob, target: Path, *, warm: bool = True) -> Path:
+    """Run one notebook with papermill; raise BuildError naming the notebook and cell.
+
+    ``warm``: run in this process's warm kernel (reset first) instead of a fresh one.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    engine_options = {}
+    if warm:
+        manager = warm_kernel()
+        reset_kernel(manager)
+        engine_options["km"] = manager
     try:
         papermill.execute_notebook(
-            str(NOTEBOOKS_DIR / f"{job.notebook}.ipynb"),
+            str(job.path),
             str(target),
             parameters=job.parameters,
             kernel_name=KERNEL_NAME,
             progress_bar=False,
-            cwd=str(NOTEBOOKS_DIR),
+            cwd=job.notebooks_dir,
+            **engine_options,
         )
     except PapermillExecutionError as error:
         raise BuildError(
@@ -102,7 +186,8 @@ def _outputs(job: NotebookJob) -> list[str]:
     return ["ipynb", *job.handout_formats]
 
 
-def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path) -> Path:
+def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
+                warm: bool = True) -> Path:
     """Worker entry point: the cached results, or a fresh execution (and rendering of a
     handout) stored in the cache. Returns the executed notebook in ``work_dir``."""
     entry = cache_dir / key
@@ -111,7 +196,7 @@ def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path) -> 
         for ext in _outputs(job):
             shutil.copyfile(entry / f"out.{ext}", work_dir / f"{job.output_stem}.{ext}")
         return target
-    execute_job(job, target)
+    execute_job(job, target, warm=warm)
     if job.handout_formats:
         from analysis.render import render_notebook_file
 
@@ -131,7 +216,7 @@ def default_jobs() -> int:
 
 
 def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_dir: Path,
-             n_jobs: int, executor: Executor | None = None,
+             n_jobs: int, executor: Executor | None = None, warm: bool = True,
              progress: Callable[[Iterable], Iterable] | None = None) -> dict[str, Path]:
     """Run every job (those not cached) in worker processes; output stem → executed notebook.
 
@@ -141,11 +226,15 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
     cache_dir.mkdir(parents=True, exist_ok=True)
     keys = {job.output_stem: job.key(inputs) for job in jobs}
     owned = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs) or 1)))
+    # forkserver, not fork: the main process runs a thread (the exports) meanwhile, and a
+    # fork taken while another thread holds a lock can deadlock the child.
+    pool = executor or ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs) or 1)),
+                                           mp_context=multiprocessing.get_context("forkserver"),
+                                           initializer=_warm_up if warm else None)
     futures: dict = {}
     try:
-        futures = {pool.submit(_run_cached, job, keys[job.output_stem], cache_dir, work_dir):
-                   job for job in jobs}
+        futures = {pool.submit(_run_cached, job, keys[job.output_stem], cache_dir, work_dir,
+                               warm): job for job in jobs}
         done = as_completed(futures)
         results = {}
         for future in (progress(done) if progress else done):

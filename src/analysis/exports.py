@@ -33,14 +33,19 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
                                        encoding="utf-8")
 
 
-def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja") -> None:
+def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja",
+                  municipalities: tuple[str, ...] = (), wanted: bool = True) -> None:
+    """Every comparison view (of the chosen municipalities, if any) as CSV and figures;
+    nothing when the build has no comparison (``wanted`` false)."""
+    if not wanted:
+        return
     from analysis import charts, views
     from analysis.tables import load_dataset
 
     dataset = load_dataset(data_dir)
-    found = views.comparison_views(dataset, edition, lang)
+    found = views.comparison_views(dataset, edition, lang, municipalities)
     previous = views.previous_edition(dataset, edition)
-    if previous:
+    if previous and not municipalities:
         found += views.edition_change_views(dataset, previous, edition, lang)
     (work / "tables").mkdir(exist_ok=True)
     (work / "figures").mkdir(exist_ok=True)

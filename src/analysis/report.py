@@ -74,8 +74,9 @@ def sources_method_html(sources, lang: str) -> str:
                    for key in ("source_title", "source_edition", "source_date", "source_file",
                                "source_sha256"))
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in (
-            row.title, row.edition or "—", row.date, row.file)) +
+        f'<tr><td><span class="name">{html.escape(row.title)}</span></td>'
+        + "".join(f"<td>{html.escape(str(value))}</td>" for value in (
+            row.edition or "—", row.date, row.file)) +
         f'<td class="hash">{html.escape(row.sha256)}</td></tr>'
         for row in sources.itertuples())
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in VERSIONED_PACKAGES)
@@ -87,7 +88,8 @@ def sources_method_html(sources, lang: str) -> str:
         f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         f"<h2>{label('report', 'build', lang)}</h2>"
         f"<p>{label('report', 'build_text', lang).format(version=__version__, date=build_date().date().isoformat(), python=platform.python_version(), versions=versions)}</p>"  # noqa: E501
-        f"<p class=\"source-note\">{label('report', 'map_credit', lang)}</p>"
+        f"<p class=\"source-note\">{label('report', 'map_credit', lang)}"
+        f"<span class=\"quote\">{label('report', 'map_credit_line', lang)}</span></p>"
     )
 
 
@@ -125,7 +127,6 @@ def write_report(jobs: Sequence[NotebookJob], executed: Mapping[str, Path], work
                  options: BuildOptions) -> None:
     import nbformat
 
-    from analysis.exports import write_exports
     from analysis.tables import load_sources
 
     notebooks = {stem: nbformat.read(path, as_version=4) for stem, path in executed.items()}
@@ -138,8 +139,6 @@ def write_report(jobs: Sequence[NotebookJob], executed: Mapping[str, Path], work
         (work / "report.html").write_text(page, encoding="utf-8")
     if "pdf" in options.formats:
         html_to_pdf(page, work / "report.pdf", base_url=work)
-    if not options.municipalities:
-        write_exports(options.data_dir, options.edition, work, options.lang)
     write_index(work, jobs, options)
 
 

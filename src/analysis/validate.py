@@ -341,7 +341,14 @@ def source_texts(data: DataSet) -> dict[str, SourceText]:
         path = data.root / "raw" / row.file
         if not _safe_child(path, data.root / "raw") or not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
+        if row.kind == "steward_submission" and path.suffix == ".xlsx":
+            # Extension point: a submission's source is its archived workbook, and its
+            # text is the evidence cells the rows quote (analysis.excel).
+            from analysis.excel import submission_text
+
+            text = submission_text(path)
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
         whole = names.get(row.municipality_code) if row.municipality_code else None
         sections: dict[str, list[tuple[int, int]]] = {}
         for section in split_sections(text, whole_file_municipality=whole):

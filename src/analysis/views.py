@@ -8,7 +8,7 @@ wording comes from the label table, so ``lang="en"`` changes every word.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -44,6 +44,28 @@ TABLE_COLUMNS = {
 }
 _ENUM_COLUMNS = {"kind": "meeting_kind", "change": "change", "band": "age_band"}
 
+# A chart keeps one row per municipality up to Tokyo's 62; with more (national data) the
+# charts show groups of municipalities instead: prefectures, or cities, towns and villages
+# when all are in one prefecture. The CSV exports keep every municipality.
+MAX_CHART_ROWS = 62
+MAX_SOURCE_IDS = 60  # row ids printed under a grouped view; the CSV's evidence has all
+TOKYO = "13"  # prefecture code: the map's boundaries are Tokyo's
+# JIS X 0401 prefecture codes → (Japanese, English) names.
+PREFECTURES: dict[str, tuple[str, str]] = {f"{i:02d}": names for i, names in enumerate((
+    ("北海道", "Hokkaido"), ("青森県", "Aomori"), ("岩手県", "Iwate"), ("宮城県", "Miyagi"),
+    ("秋田県", "Akita"), ("山形県", "Yamagata"), ("福島県", "Fukushima"), ("茨城県", "Ibaraki"),
+    ("栃木県", "Tochigi"), ("群馬県", "Gunma"), ("埼玉県", "Saitama"), ("千葉県", "Chiba"),
+    ("東京都", "Tokyo"), ("神奈川県", "Kanagawa"), ("新潟県", "Niigata"), ("富山県", "Toyama"),
+    ("石川県", "Ishikawa"), ("福井県", "Fukui"), ("山梨県", "Yamanashi"), ("長野県", "Nagano"),
+    ("岐阜県", "Gifu"), ("静岡県", "Shizuoka"), ("愛知県", "Aichi"), ("三重県", "Mie"),
+    ("滋賀県", "Shiga"), ("京都府", "Kyoto"), ("大阪府", "Osaka"), ("兵庫県", "Hyogo"),
+    ("奈良県", "Nara"), ("和歌山県", "Wakayama"), ("鳥取県", "Tottori"), ("島根県", "Shimane"),
+    ("岡山県", "Okayama"), ("広島県", "Hiroshima"), ("山口県", "Yamaguchi"),
+    ("徳島県", "Tokushima"), ("香川県", "Kagawa"), ("愛媛県", "Ehime"), ("高知県", "Kochi"),
+    ("福岡県", "Fukuoka"), ("佐賀県", "Saga"), ("長崎県", "Nagasaki"), ("熊本県", "Kumamoto"),
+    ("大分県", "Oita"), ("宮崎県", "Miyazaki"), ("鹿児島県", "Kagoshima"), ("沖縄県", "Okinawa"),
+), start=1)}
+
 
 def labelled(frame: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFrame:
     """The shown columns of a result frame with label-table headers and enum labels."""
@@ -59,22 +81,34 @@ def labelled(frame: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataF
     return shown.rename(columns={c: label("column", c, lang) for c in shown.columns})
 
 
-def source_line(frame: pd.DataFrame, dataset: Dataset, lang: str) -> str:
-    """'Sources: <titles> (row ids: …)' for the rows behind a result frame."""
+def _first(items: list[str], limit: int | None) -> tuple[list[str], str]:
+    """The first ``limit`` items and " … (+n)" for the rest ("" when all fit)."""
+    if limit is None or len(items) <= limit:
+        return items, ""
+    return items[:limit], f" … (+{len(items) - limit})"
+
+
+def source_line(frame: pd.DataFrame, dataset: Dataset, lang: str,
+                max_ids: int | None = None) -> str:
+    """'Sources: <titles> (row ids: …)' for the rows behind a result frame; with
+    ``max_ids``, the first ids (and three titles) and how many more (the CSV has all)."""
     ids = metrics.evidence_ids(frame)
     source_ids = sorted({i.rsplit("-", 2)[0] for i in ids if i.count("-") >= 2})
     titles = dataset.sources.set_index("source_id")["title"]
-    named = [titles[s] for s in source_ids if s in titles.index]
+    named, more_titles = _first([titles[s] for s in source_ids if s in titles.index],
+                                None if max_ids is None else 3)
+    shown, more_ids = _first(ids, max_ids)
     sep = label("template", "list_separator", lang)
     return label("view", "sources_line", lang).format(
-        titles=sep.join(named) or "—", ids=metrics.compact_ids(ids) or "—")
+        titles=(sep.join(named) + more_titles) or "—",
+        ids=(metrics.compact_ids(shown) + more_ids) or "—")
 
 
 def _view(name: str, dataset: Dataset, table: pd.DataFrame, figure: Figure | None,
-          lang: str) -> View:
+          lang: str, max_ids: int | None = None) -> View:
     display = labelled(table, TABLE_COLUMNS[name], lang) if name in TABLE_COLUMNS else None
     return View(name, label("view", f"{name}_title", lang), label("view", f"{name}_lead", lang),
-                table, figure, source_line(table, dataset, lang), display)
+                table, figure, source_line(table, dataset, lang, max_ids), display)
 
 
 def previous_edition(dataset: Dataset, edition: str) -> str | None:
@@ -88,13 +122,89 @@ def summary_of_findings(dataset: Dataset, edition: str, lang: str = "ja") -> pd.
                                     lang=lang)
 
 
+def chart_groups(data: Dataset) -> pd.DataFrame | None:
+    """None when the documented municipalities fit one chart row each (at most
+    ``MAX_CHART_ROWS``); else each one's group for the charts: its prefecture, or its kind
+    (市・町・村) when all are in one prefecture. Columns: municipality_code, group,
+    group_name, group_name_en (``group`` sorts in display order)."""
+    from analysis.labels import labels
+
+    codes = metrics.documented_municipalities(data)
+    if len(codes) <= MAX_CHART_ROWS:
+        return None
+    table = data.municipalities.loc[data.municipalities[metrics.CODE].isin(codes)]
+    if table["prefecture_code"].nunique() > 1:
+        keys = table["prefecture_code"]
+        names = [PREFECTURES.get(k, (k, k)) for k in keys]
+    else:
+        order = {kind: i for i, kind in enumerate(labels("municipality_kind"))}
+        keys = table["kind"].map(lambda k: f"{order.get(k, 9)}-{k}")
+        names = [(label("municipality_kind", k, "ja"), label("municipality_kind", k, "en"))
+                 for k in table["kind"]]
+    return pd.DataFrame({metrics.CODE: table[metrics.CODE], "group": keys,
+                         "group_name": [ja for ja, _ in names],
+                         "group_name_en": [en for _, en in names]})
+
+
+def _with_groups(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    return frame.merge(groups, how="inner", on=metrics.CODE)
+
+
+def _as_groups(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every municipality replaced by its group, so that a chart of one row
+    per municipality draws one row per group."""
+    merged = _with_groups(frame, groups)
+    return merged.assign(**{metrics.CODE: merged["group"], "name": merged["group_name"],
+                            "name_en": merged["group_name_en"]}).drop(
+        columns=["group", "group_name", "group_name_en"])
+
+
+def _grouped_composition(composition: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Members named per type, summed over each group's bodies: one bar per group,
+    labelled with the number of bodies (n=…)."""
+    grouped = _as_groups(composition, groups)
+    n_bodies = grouped.groupby(metrics.CODE)["entity_key"].nunique()
+    return (grouped.groupby([metrics.CODE, "name", "name_en", "member_type"], as_index=False)
+            .agg(n_members=("n_members", "sum"), evidence=("evidence", metrics.join_ids))
+            .assign(entity_key=lambda df: df[metrics.CODE],
+                    body_name=lambda df: "n=" + df[metrics.CODE].map(n_bodies).astype(str)))
+
+
+def _coverage_figure(coverage: pd.DataFrame, groups: pd.DataFrame | None, feature: str,
+                     has: str, title: str, lang: str,
+                     per_municipality: Callable[[], Figure]) -> Figure:
+    """A municipality × feature chart, or its group-share heatmap for many municipalities."""
+    if groups is None:
+        return per_municipality()
+    return charts.group_share_heatmap(_with_groups(coverage, groups), feature, has, feature,
+                                      label("chart", title, lang), lang)
+
+
+def _age_figure(ages: pd.DataFrame, groups: pd.DataFrame | None, lang: str) -> Figure:
+    if groups is None:
+        return charts.age_coverage_chart(ages, lang)
+    bands = metrics.age_band_coverage(ages)
+    known = bands.loc[bands["status"] != "no_data"].assign(
+        covered=lambda df: df["status"] == "covered")
+    return charts.group_share_heatmap(_with_groups(known, groups), "band", "covered",
+                                      "age_band", label("chart", "age_coverage_title", lang),
+                                      lang, commonest_first=False)
+
+
 def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
                      municipalities: Sequence[str] = ()) -> list[View]:
-    """Every comparison chart and table of one edition (optionally of some municipalities)."""
+    """Every comparison chart and table of one edition (optionally of some municipalities).
+
+    With more than ``MAX_CHART_ROWS`` municipalities the charts show groups
+    (``chart_groups``), the partnership graph its twelve largest partnerships, and the
+    sources lines their first ids; the map (Tokyo's boundaries) is left out unless every
+    municipality is in Tokyo. The tables keep every municipality."""
     data = metrics.edition_dataset(dataset, edition)
     if municipalities:
         data = restrict(data, municipalities)
     names = data.municipalities
+    groups = chart_groups(data)
+    max_ids = None if groups is None else MAX_SOURCE_IDS
     ages = metrics.age_coverage(data.target_ages, names, data.services)
     frequencies = metrics.meeting_frequencies(data.meetings, names)
     composition = metrics.body_composition(data.network_bodies, data.network_body_members,
@@ -104,31 +214,44 @@ def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
     counts = metrics.service_counts(data.services, names)
     timeline = metrics.establishment_timeline(data)
     edges = metrics.collaboration_edges(data.collaborations, names)
-    return [
-        _view("channel_coverage", dataset, channels,
-              charts.channel_coverage_heatmap(channels, lang), lang),
-        _view("age_coverage", dataset, ages, charts.age_coverage_chart(ages, lang), lang),
-        _view("age_coverage_summary", dataset, metrics.age_coverage_summary(ages), None, lang),
+    found = [
+        _view("channel_coverage", dataset, channels, _coverage_figure(
+            channels, groups, "channel", "offered", "channel_coverage_title", lang,
+            lambda: charts.channel_coverage_heatmap(channels, lang)), lang, max_ids),
+        _view("age_coverage", dataset, ages, _age_figure(ages, groups, lang), lang, max_ids),
+        _view("age_coverage_summary", dataset, metrics.age_coverage_summary(ages), None, lang,
+              max_ids),
         _view("meeting_frequencies", dataset, frequencies,
-              charts.meeting_frequency_chart(frequencies, lang), lang),
+              charts.meeting_frequency_chart(frequencies, lang), lang, max_ids),
         _view("meeting_intensity", dataset, metrics.meeting_intensity(data.meetings, names),
-              None, lang),
-        _view("national_menu_coverage", dataset, menus,
-              charts.national_menu_matrix(menus, lang,
-                                          designations=metrics.designations(data.services,
-                                                                            names)), lang),
+              None, lang, max_ids),
+        _view("national_menu_coverage", dataset, menus, _coverage_figure(
+            menus, groups, "national_menu", "runs", "menu_matrix_title", lang,
+            lambda: charts.national_menu_matrix(
+                menus, lang, designations=metrics.designations(data.services, names))),
+              lang, max_ids),
         _view("network_body_composition", dataset, composition,
-              charts.body_composition_chart(composition, lang), lang),
+              charts.body_composition_chart(composition if groups is None else
+                                            _grouped_composition(composition, groups), lang),
+              lang, max_ids),
         _view("network_body_summary", dataset,
               metrics.network_body_summary(data.network_bodies, data.network_body_members,
-                                           names), None, lang),
+                                           names), None, lang, max_ids),
         _view("establishment_timeline", dataset, timeline,
-              charts.establishment_timeline_chart(timeline, lang), lang),
-        _view("service_map", dataset, counts,
-              charts.municipality_map(counts, "n_services", lang, metric="n_services",
-                                      municipalities=dataset.municipalities), lang),
-        _view("collaborations", dataset, edges, charts.collaboration_graph(edges, lang), lang),
+              charts.establishment_timeline_chart(
+                  timeline if groups is None else _as_groups(timeline, groups), lang),
+              lang, max_ids),
     ]
+    codes = metrics.documented_municipalities(data)
+    if all(code.startswith(TOKYO) for code in codes):  # the boundary file is Tokyo's
+        found.append(_view("service_map", dataset, counts,
+                           charts.municipality_map(counts, "n_services", lang,
+                                                   metric="n_services",
+                                                   municipalities=dataset.municipalities),
+                           lang, max_ids))
+    found.append(_view("collaborations", dataset, edges, charts.collaboration_graph(
+        edges, lang, max_components=None if groups is None else 12), lang, max_ids))
+    return found
 
 
 def restrict(data: Dataset, codes: Sequence[str]) -> Dataset:

@@ -1,0 +1,51 @@
+"""Checks and writing shared by the commands: output paths, data directories, saving."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from analysis.errors import UserError
+from analysis.validate import DataSet, validate
+
+
+def checked_output(path: Path, option: str) -> Path:
+    """An output path a user gave: an .xlsx file in an existing directory, no '..' steps.
+
+    '..' is refused outright (rather than resolved) so that a path copied from a script
+    cannot climb out of the directory the user meant.
+    """
+    if ".." in path.parts:
+        raise UserError(f"{option} {path}: contains '..'; give a path without parent-directory "
+                        "steps")
+    if path.suffix.lower() != ".xlsx":
+        raise UserError(f"{option} {path}: the file name must end in .xlsx")
+    if not path.parent.is_dir():
+        raise UserError(f"{option} {path}: directory {path.parent} does not exist")
+    if path.is_dir() or path.is_symlink():
+        raise UserError(f"{option} {path}: is a directory or a link; name a new .xlsx file")
+    return path
+
+
+def valid_data(data_dir: Path) -> DataSet:
+    """The data directory's tables as text, refusing a directory with problems."""
+    if not Path(data_dir).is_dir():
+        raise UserError(f"{data_dir}: not a directory (give a data directory laid out like "
+                        "data/)")
+    data, problems = validate(data_dir)
+    if problems:
+        raise UserError(f"{data_dir}: {len(problems)} problem(s) in the data; run "
+                        f"`python -m analysis validate {data_dir}` and fix them first")
+    return data
+
+
+def save_workbook(workbook: Workbook, path: Path) -> None:
+    """Save through a temporary file, so an interrupted save leaves no half-written file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,194 @@
+"""Builds of a one-municipality subset: options, English output, failures and faults.
+
+Every test here runs the real command (`python -m analysis build`) on 武蔵野市 only, so
+the faults are exercised quickly; the full build is inspected in test_report.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.conftest import EPOCH, ROOT, run_cli
+
+CODE = "132039"
+SUBSET = f"fy2024-{CODE}"
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+
+def tree_digest(root: Path) -> str:
+    """One hash over every file below root (names and contents), links followed."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build(out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run_cli("build", "--municipality", CODE, "--out", str(out), "--quiet", *extra,
+                   env=env)
+
+
+@pytest.fixture(scope="module")
+def subset_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published subset build that the fault tests try to damage."""
+    out = tmp_path_factory.mktemp("subset")
+    result = build(out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output, output[-3000:]
+    for fragment in fragments:
+        assert fragment in output, (fragment, output[-3000:])
+
+
+def test_subset_build_has_handouts_and_tables(subset_out: Path) -> None:
+    live = subset_out / SUBSET
+    for path in ("profiles/132039.pdf", "gap_reviews/132039.html", "report.pdf",
+                 "tables/channel_coverage.csv", "index.html"):
+        assert (live / path).stat().st_size > 0, path
+
+
+def test_builds_are_byte_identical_with_source_date_epoch(subset_out: Path,
+                                                          tmp_path: Path) -> None:
+    result = build(tmp_path, "--force")
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = subset_out / SUBSET, tmp_path / SUBSET
+    files = [p.relative_to(first) for p in first.rglob("*")
+             if p.suffix in (".html", ".csv", ".pdf", ".svg", ".png")]
+    assert len(files) > 10
+    different = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+    assert different == []
+
+
+def test_a_cell_that_raises_fails_cleanly(subset_out: Path, tmp_path: Path) -> None:
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    profile = nbformat.read(notebooks / "profile.ipynb", as_version=4)
+    profile.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("boom in the profile")'))
+    nbformat.write(profile, notebooks / "profile.ipynb")
+    before = tree_digest(subset_out / SUBSET)
+    result = build(subset_out, "--notebooks", str(notebooks))
+    assert_clean_failure(result, "profile.ipynb", "RuntimeError", "boom in the profile",
+                         "cell", "previous report is unchanged")
+    assert tree_digest(subset_out / SUBSET) == before
+    assert (subset_out / ".failed" / f"profile-{CODE}.ipynb").exists()
+
+
+@pytest.mark.parametrize("fault", ["before_publish", "mid_execution"])
+def test_killed_build_leaves_the_previous_report(subset_out: Path, fault: str) -> None:
+    live_before = tree_digest(subset_out / SUBSET)
+    target_before = (subset_out / SUBSET).resolve()
+    if fault == "before_publish":
+        result = build(subset_out, "--force", env={"ANALYSIS_FAULT": "before_publish"})
+        assert result.returncode == -signal.SIGKILL, result.returncode
+    else:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "analysis", "build", "--municipality", CODE, "--out",
+             str(subset_out), "--quiet", "--force"], cwd=ROOT, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(
+                (subset_out / ".builds").glob(f"{SUBSET}-*/notebooks/*.ipynb")):
+            time.sleep(0.1)  # wait until a notebook is being executed
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert (subset_out / SUBSET).resolve() == target_before
+    assert tree_digest(subset_out / SUBSET) == live_before
+    assert build(subset_out, "--force").returncode == 0  # and the next build succeeds
+    assert (subset_out / SUBSET / "report.pdf").exists()
+
+
+class _TextOutsideNamesAndQuotes(HTMLParser):
+    """Collects visible text that is not inside class="name" / class="quote" elements."""
+
+    SKIP = {"style", "script", "title"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("br", "img", "meta", "link", "hr", "input", "col"):
+            return
+        classes = dict(attrs).get("class") or ""
+        exempt = tag in self.SKIP or bool({"name", "quote"} & set(classes.split()))
+        self.stack.append(exempt or (bool(self.stack) and self.stack[-1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack and tag not in ("br", "img", "meta", "link", "hr", "input", "col"):
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not (self.stack and self.stack[-1]):
+            self.text.append(data)
+
+
+def japanese_outside_names(page: str) -> list[str]:
+    parser = _TextOutsideNamesAndQuotes()
+    parser.feed(page)
+    return [t.strip() for t in parser.text if JAPANESE.search(t)]
+
+
+def test_english_output_has_japanese_only_in_names_and_quotes(tmp_path: Path) -> None:
+    result = build(tmp_path, "--lang", "en")
+    assert result.returncode == 0, result.stderr[-2000:]
+    live = tmp_path / SUBSET
+    for page in (live / "report.html", live / "gap_reviews" / f"{CODE}.html",
+                 live / "index.html"):
+        assert japanese_outside_names(page.read_text(encoding="utf-8")) == [], page
+    assert 'lang="en"' in (live / "report.html").read_text(encoding="utf-8")
+
+
+def test_english_check_catches_japanese() -> None:
+    assert japanese_outside_names("<p>相談 window</p>") == ["相談 window"]
+    assert japanese_outside_names('<p><span class="name">武蔵野市</span> city</p>') == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--municipality", "../../etc"], "not a municipality code"),
+    (["--municipality", '13"\nimport os'], "not a municipality code"),
+    (["--municipality", "999999"], "not a municipality code"),
+    (["--edition", 'fy2024"\nx=1'], "an edition looks like fy2024"),
+    (["--edition", "fy1999"], "not in"),
+    (["--out", "../outside"], "'..' is not allowed"),
+    (["--out", "data/tidy"], "inside"),
+    (["--jobs", "0"], "must be 1 or more"),
+    (["--format", "docx"], "formats are"),
+])
+def test_bad_options_are_refused(args: list[str], message: str, tmp_path: Path) -> None:
+    arguments = ["build", *args]
+    if "--out" not in args:
+        arguments += ["--out", str(tmp_path)]
+    result = run_cli(*arguments)
+    assert_clean_failure(result, message)
+    assert not (tmp_path / ".builds").exists() or not any((tmp_path / ".builds").iterdir())
+
+
+def test_invalid_data_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    channels = data / "tidy" / "channels.csv"
+    channels.write_text(channels.read_text(encoding="utf-8").replace(",phone,", ",pigeon,", 1),
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", "--data", str(data), "--out", str(out), "--municipality", CODE)
+    assert_clean_failure(result, "does not validate", "tidy/channels.csv:", "pigeon")
+    assert not (out / SUBSET).exists()

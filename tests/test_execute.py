@@ -1,0 +1,44 @@
+"""Notebook execution: a warm, reused kernel gives exactly what a fresh kernel gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from analysis import execute
+from analysis.build import BuildOptions, check_options, plan_jobs
+
+
+def outputs(path: Path) -> list:
+    notebook = nbformat.read(path, as_version=4)
+    return [(cell.source, cell.get("execution_count"), cell.get("outputs"))
+            for cell in notebook.cells]
+
+
+def test_warm_and_cold_kernels_give_identical_notebooks(tmp_path: Path) -> None:
+    options = check_options(BuildOptions(municipalities=("132039",),
+                                         only=("profile", "gap_review"), out_dir=tmp_path))
+    profile, gap_review = plan_jobs(options)
+    cold = execute.execute_job(profile, tmp_path / "cold.ipynb", warm=False)
+    # the warm kernel first runs another notebook, leaving names behind to be reset
+    execute.execute_job(gap_review, tmp_path / "other.ipynb", warm=True)
+    warm = execute.execute_job(profile, tmp_path / "warm.ipynb", warm=True)
+    assert outputs(warm) == outputs(cold)
+    assert nbformat.read(warm, as_version=4).metadata == nbformat.read(
+        cold, as_version=4).metadata
+
+
+def test_reset_clears_names_left_by_the_previous_notebook(tmp_path: Path) -> None:
+    for name, source in (("leave", "leftover = 42"),
+                         ("look", "assert 'leftover' not in globals()\nprint('clean')")):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                           "language": "python"}
+        nbformat.write(notebook, tmp_path / f"{name}.ipynb")
+    leave = execute.NotebookJob("leave", "leave", "leave", notebooks_dir=str(tmp_path))
+    look = execute.NotebookJob("look", "look", "look", notebooks_dir=str(tmp_path))
+    execute.execute_job(leave, tmp_path / "out-leave.ipynb", warm=True)
+    result = execute.execute_job(look, tmp_path / "out-look.ipynb", warm=True)
+    cell = nbformat.read(result, as_version=4).cells[-1]
+    assert cell.outputs[0]["text"] == "clean\n" and cell.execution_count == 1
