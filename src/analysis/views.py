@@ -402,9 +402,12 @@ def profile_facts(dataset: Dataset, code: str, edition: str, lang: str = "ja") -
             "title": milestones["title"],
             "kind": _enum(milestones["kind"], "milestone_kind", lang),
             "date": _date(milestones["year"], milestones["month"], lang)}, "milestone_id", lang),
+        # ``activity`` is the curator's Japanese summary: shown in Japanese reports only
+        # (in English the quote below each row says what is done).
         _facts("collaborations", partners, {
             "partner": partners["partner_text"],
-            "activity": partners["activity"]}, "collaboration_id", lang),
+            **({"activity": partners["activity"]} if lang == "ja" else {})},
+            "collaboration_id", lang),
     ]
 
 
