@@ -110,7 +110,8 @@ def test_network_pattern_catches_remote_resources() -> None:
 
 def test_html_hides_code(report_html: str) -> None:
     assert 'class="jp-InputPrompt' not in report_html  # no code cell input or prompt
-    assert 'class="highlight' not in report_html and "jp-CodeMirrorEditor" not in report_html
+    assert '<div class="highlight' not in report_html
+    assert 'class="jp-CodeMirrorEditor' not in report_html
     assert "load_dataset" not in report_html and "import " not in report_html
     assert 'lang="ja"' in report_html
 
