@@ -188,8 +188,9 @@ def build(options: BuildOptions) -> Path:
     live = out_dir / options.publish_name
     if not options.force and _manifest_key(live) == build_key:
         return live  # nothing changed since the live build
-    check_data(Path(options.data_dir))
-
+    # The data are validated while the workers start up; nothing is published unless the
+    # data are valid, and a notebook that fails on invalid data reports the data problems.
+    validation = _in_thread(check_data, Path(options.data_dir))
     work = publish.new_build_dir(out_dir, options.publish_name)
     try:
         notebooks_dir = work / "notebooks"
@@ -209,6 +210,7 @@ def build(options: BuildOptions) -> Path:
                                 work_dir=notebooks_dir, n_jobs=options.jobs,
                                 executor=executor, warm=options.warm and executor is None,
                                 progress=_progress(options, len(jobs)))
+        validation.result()
         exports.result()
         from analysis.report import write_report
 
@@ -218,6 +220,9 @@ def build(options: BuildOptions) -> Path:
              "municipalities": list(options.municipalities), "formats": list(options.formats),
              "jobs": job_keys(jobs, inputs)}, indent=2, sort_keys=True) + "\n")
     except BuildError as error:
+        if validation.exception() is not None:
+            publish.discard(work)
+            raise validation.exception() from None
         kept = keep_failed_notebooks(work, out_dir)
         publish.discard(work)
         raise BuildError(f"{error} (executed notebooks kept in {kept}; "

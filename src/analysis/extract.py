@@ -591,7 +591,8 @@ def compare(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """
     try:
         codes = _municipality_codes(data_dir)
-        sources = _registered(data_dir)
+        # A steward's workbook is no prose to mine: its rows are its own evidence.
+        sources = [s for s in _registered(data_dir) if s.path.suffix.lower() != ".xlsx"]
         texts = {s.source_id: _read_text(s.path) for s in sources}
         candidates = pd.concat([_source_candidates(s, codes) for s in sources],
                                ignore_index=True)

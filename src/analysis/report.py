@@ -131,14 +131,17 @@ def write_report(jobs: Sequence[NotebookJob], executed: Mapping[str, Path], work
 
     notebooks = {stem: nbformat.read(path, as_version=4) for stem, path in executed.items()}
     place_handouts(jobs, work / "notebooks", work)
-    sources = load_sources(options.data_dir)
-    combined = combined_notebook(jobs, notebooks, sources, options.lang)
-    page = notebook_to_html(combined, title=label("report", "title", options.lang),
-                            lang=options.lang)
-    if "html" in options.formats:
-        (work / "report.html").write_text(page, encoding="utf-8")
-    if "pdf" in options.formats:
-        html_to_pdf(page, work / "report.pdf", base_url=work)
+    # A build without the comparison (the handouts of some municipalities) delivers the
+    # handouts themselves; a combined report would only repeat them.
+    if "comparison" in options.kinds:
+        sources = load_sources(options.data_dir)
+        combined = combined_notebook(jobs, notebooks, sources, options.lang)
+        page = notebook_to_html(combined, title=label("report", "title", options.lang),
+                                lang=options.lang)
+        if "html" in options.formats:
+            (work / "report.html").write_text(page, encoding="utf-8")
+        if "pdf" in options.formats:
+            html_to_pdf(page, work / "report.pdf", base_url=work)
     write_index(work, jobs, options)
 
 
