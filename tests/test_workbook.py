@@ -206,6 +206,16 @@ def test_filled_template_round_trips(data_copy: Path, template: Path, tmp_path: 
     for path, content in originals.items():  # other sources' rows: unchanged, in place
         assert path.read_bytes().startswith(content)
 
+    # The rebuilt profile shows the new facts with their evidence as the quote.
+    out = tmp_path / "reports"
+    built = run_cli("build", "--data", str(data_copy), "--out", str(out), "--municipality",
+                    CODE, "--only", "profile", "--quiet")
+    assert built.returncode == 0, built.stderr[-2000:]
+    profile = (out / f"fy2024-{CODE}-only_profile" / "profiles" / f"{CODE}.html").read_text(
+        encoding="utf-8")
+    assert NEW_SERVICE["name"] in profile
+    assert NEW_SERVICE[EVIDENCE] in profile and "musashino_steward_2025-132039-s01" in profile
+
     # The submission is now known: importing the same workbook again adds nothing.
     assert main(["import", str(filled), "--source-id", "again", "--data",
                  str(data_copy)]) == 0
