@@ -46,6 +46,11 @@ from analysis.errors import UserError
 from analysis.paths import reference_dir
 from analysis.reference import kind_of, romaji_of
 from analysis.sources import split_sections
+from analysis.validate import (
+    derived_age_columns,
+    derived_date_columns,
+    derived_frequency_columns,
+)
 
 CODES_CSV = reference_dir() / "japan-municipality-codes.csv"
 TOKYO_CSV = reference_dir() / "municipalities.csv"
@@ -562,36 +567,10 @@ class Section:
         self.rows[table].append(values)
 
 
-def _fmt_number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def date_columns(text: str) -> tuple[str, str]:
-    """(year, month) as the validator derives them from a date phrase."""
-    if not text:
-        return "", ""
-    parsed = normalize.parse_japanese_date(text)
-    return str(parsed.year), _fmt_number(parsed.month)
-
-
 def frequency_columns(text: str) -> dict[str, str]:
-    if not text:
-        return {"regular": "unknown", "per_year": "", "approximate": "false"}
-    parsed = normalize.parse_frequency(text)
-    return {"regular": _bool(parsed.regular), "per_year": _fmt_number(parsed.per_year),
-            "approximate": _bool(parsed.approximate)}
-
-
-def age_columns(text: str) -> dict[str, str]:
-    parsed = normalize.parse_age_range(text)
-    return {"age_min": _fmt_number(parsed.age_min), "age_max": _fmt_number(parsed.age_max),
-            "approximate": _bool(parsed.approximate)}
+    """The meeting columns the validator derives from a frequency phrase (approximate is
+    'false' when there is no phrase)."""
+    return {"approximate": "false", **derived_frequency_columns(text)}
 
 
 def _render_service(section: Section, plan: ServicePlan, edition: str, code: str) -> None:
@@ -602,7 +581,7 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
     sentence = plan.template.format(name=name, freq=frequency)
     section.say(plan.heading, sentence)
     service_id = section.next_id("s")
-    year, month = date_columns(plan.established)
+    year, month = derived_date_columns(plan.established)
     section.row("services", service_id=service_id, entity_key=f"{code}-{plan.slug}",
                 municipality_code=code, source_id=section.source_id, name=name,
                 category=plan.category, national_menu=plan.menu,
@@ -623,7 +602,7 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
         section.add_to_last(age_sentence)
         section.row("target_ages", service_id=service_id, municipality_code=code,
                     source_id=section.source_id, age_text=age_text, quote=age_sentence,
-                    **age_columns(age_text))
+                    **derived_age_columns(age_text))
     if meeting is not None:
         section.row("meetings", meeting_id=section.next_id("m"),
                     entity_key=f"{code}-{plan.slug}-mtg", municipality_code=code,
@@ -660,7 +639,7 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
                 *sentences)
     body_id = section.next_id("b")
     body_ids[plan.slug], body_names[plan.slug] = body_id, plan.name
-    year, month = date_columns(plan.established)
+    year, month = derived_date_columns(plan.established)
     count = str(normalize.parse_count(plan.count_phrase)) if plan.count_phrase else ""
     quote = first + members if plan.count_phrase else first  # the count must be quoted
     section.row("network_bodies", body_id=body_id, entity_key=f"{code}-{plan.slug}",
@@ -709,7 +688,7 @@ def render_section(plan: MunicipalityPlan, edition: str, source_id: str) -> Sect
     for milestone in plan.milestones:
         if edition in milestone.editions:
             section.say("これまでの取組", milestone.sentence)
-            year, month = date_columns(milestone.date)
+            year, month = derived_date_columns(milestone.date)
             section.row("milestones", milestone_id=section.next_id("e"),
                         municipality_code=code, source_id=source_id, kind=milestone.kind,
                         title=milestone.title, date_text=milestone.date, year=year,

@@ -464,8 +464,8 @@ def _fmt_bool(value: bool) -> str:
 def derived_problems(data: DataSet) -> Iterator[Problem]:
     """Values must equal what the normalizers derive from the row's own text."""
     rules: list[tuple[schema.Table, str, Callable[[str], dict[str, str]]]] = [
-        (schema.MEETINGS, "frequency_text", _derive_frequency),
-        (schema.TARGET_AGES, "age_text", _derive_age),
+        (schema.MEETINGS, "frequency_text", derived_frequency_columns),
+        (schema.TARGET_AGES, "age_text", derived_age_columns),
         (schema.SERVICES, "established_text", _derive_date("established_year",
                                                            "established_month")),
         (schema.NETWORK_BODIES, "established_text", _derive_date("established_year",
@@ -494,7 +494,8 @@ def derived_problems(data: DataSet) -> Iterator[Problem]:
                                   f"set it to {value!r}" if value else "leave it empty")
 
 
-def _derive_frequency(text: str) -> dict[str, str]:
+def derived_frequency_columns(text: str) -> dict[str, str]:
+    """regular / per_year / approximate as the normalizer derives them (the contract)."""
     if not text:
         return {"regular": "unknown", "per_year": ""}
     parsed = normalize.parse_frequency(text)
@@ -502,7 +503,8 @@ def _derive_frequency(text: str) -> dict[str, str]:
             "approximate": _fmt_bool(parsed.approximate)}
 
 
-def _derive_age(text: str) -> dict[str, str]:
+def derived_age_columns(text: str) -> dict[str, str]:
+    """age_min / age_max / approximate as the normalizer derives them."""
     parsed = normalize.parse_age_range(text)
     return {"age_min": _fmt_number(parsed.age_min), "age_max": _fmt_number(parsed.age_max),
             "approximate": _fmt_bool(parsed.approximate)}
@@ -510,11 +512,18 @@ def _derive_age(text: str) -> dict[str, str]:
 
 def _derive_date(year_column: str, month_column: str) -> Callable[[str], dict[str, str]]:
     def derive(text: str) -> dict[str, str]:
-        if not text:  # a date without the phrase it comes from is not sourced
-            return {year_column: "", month_column: ""}
-        parsed = normalize.parse_japanese_date(text)
-        return {year_column: str(parsed.year), month_column: _fmt_number(parsed.month)}
+        year, month = derived_date_columns(text)
+        return {year_column: year, month_column: month}
     return derive
+
+
+def derived_date_columns(text: str) -> tuple[str, str]:
+    """(year, month) of a date phrase; both empty without a phrase (a date without the
+    phrase it comes from is not sourced)."""
+    if not text:
+        return "", ""
+    parsed = normalize.parse_japanese_date(text)
+    return str(parsed.year), _fmt_number(parsed.month)
 
 
 def _derive_count(text: str) -> dict[str, str]:
