@@ -188,30 +188,29 @@ def build(options: BuildOptions) -> Path:
     live = out_dir / options.publish_name
     if not options.force and _manifest_key(live) == build_key:
         return live  # nothing changed since the live build
-    # The data are validated while the workers start up; nothing is published unless the
-    # data are valid, and a notebook that fails on invalid data reports the data problems.
-    validation = _in_thread(check_data, Path(options.data_dir))
     work = publish.new_build_dir(out_dir, options.publish_name)
+    background: Future | None = None
     try:
         notebooks_dir = work / "notebooks"
         notebooks_dir.mkdir()
         cache = out_dir / CACHE / "notebooks"
         if options.force:
             shutil.rmtree(cache, ignore_errors=True)
-        # The tables and figures need no notebook: they are written in a thread of this
-        # process, which otherwise only waits for the workers.
-        exports = _in_thread(write_exports, options.data_dir, options.edition, work,
-                             options.lang, options.municipalities,
-                             "comparison" in options.kinds)
+        # While the workers start and run, one thread of this process (which otherwise only
+        # waits) validates the data and then writes the tables and figures. One thread, not
+        # two: two threads importing pandera and matplotlib at once deadlocked on import
+        # locks. Nothing is published unless the data are valid, and a notebook that fails
+        # on invalid data reports the data problems instead.
+        progress = _progress(options, len(jobs))  # imported here, before the thread starts
         with job_executor(options.scheduler) as executor:
+            background = _in_thread(_validate_and_export, options, work)
             # A Dask worker may run several notebooks at once in threads, and the warm
             # kernel is one per process: on Dask every notebook gets a fresh kernel.
             executed = run_jobs(jobs, inputs=inputs, cache_dir=cache,
                                 work_dir=notebooks_dir, n_jobs=options.jobs,
                                 executor=executor, warm=options.warm and executor is None,
-                                progress=_progress(options, len(jobs)))
-        validation.result()
-        exports.result()
+                                progress=progress)
+        background.result()
         from analysis.report import write_report
 
         write_report(jobs, executed, work, options)
@@ -220,9 +219,9 @@ def build(options: BuildOptions) -> Path:
              "municipalities": list(options.municipalities), "formats": list(options.formats),
              "jobs": job_keys(jobs, inputs)}, indent=2, sort_keys=True) + "\n")
     except BuildError as error:
-        if validation.exception() is not None:
+        if background is not None and isinstance(background.exception(), UserError):
             publish.discard(work)
-            raise validation.exception() from None
+            raise background.exception() from None
         kept = keep_failed_notebooks(work, out_dir)
         publish.discard(work)
         raise BuildError(f"{error} (executed notebooks kept in {kept}; "
@@ -232,6 +231,12 @@ def build(options: BuildOptions) -> Path:
         raise
     _before_publish_hook()
     return publish.publish(work, out_dir, options.publish_name)
+
+
+def _validate_and_export(options: BuildOptions, work: Path) -> None:
+    check_data(Path(options.data_dir))
+    write_exports(options.data_dir, options.edition, work, options.lang,
+                  options.municipalities, "comparison" in options.kinds)
 
 
 def _in_thread(function, *args) -> Future:

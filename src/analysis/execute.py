@@ -10,6 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+
+# Imported here, not lazily by the pool while a build thread imports other modules.
+import multiprocessing.connection  # noqa: F401
+import multiprocessing.forkserver  # noqa: F401
+import multiprocessing.queues  # noqa: F401
+import multiprocessing.synchronize  # noqa: F401
 import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
@@ -226,7 +232,7 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
     cache_dir.mkdir(parents=True, exist_ok=True)
     keys = {job.output_stem: job.key(inputs) for job in jobs}
     owned = executor is None
-    # forkserver, not fork: the main process runs a thread (the exports) meanwhile, and a
+    # forkserver, not fork: the main process runs a thread (validation, exports) meanwhile; a
     # fork taken while another thread holds a lock can deadlock the child.
     pool = executor or ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs) or 1)),
                                            mp_context=multiprocessing.get_context("forkserver"),
