@@ -18,6 +18,7 @@ import multiprocessing.queues  # noqa: F401
 import multiprocessing.synchronize  # noqa: F401
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -114,11 +115,18 @@ def warm_kernel():
 
         from jupyter_client.manager import KernelManager
 
-        _warm_kernel = KernelManager(kernel_name=KERNEL_NAME)
+        # Unix sockets under an absolute private path: no TCP ports, so kernels starting at
+        # the same moment in two workers cannot race for a port (seen: "Address already in
+        # use" from a kernel's heartbeat).
+        sockets = tempfile.mkdtemp(prefix="analysis-kernel-")
+        _warm_kernel = KernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                                     ip=os.path.join(sockets, "kernel"))
         # No history database: the reset sets the execution counter back to 1, which a
         # history session would refuse (and print an error into the next notebook).
         _warm_kernel.start_kernel(cwd=str(NOTEBOOKS_DIR),
                                   extra_arguments=["--HistoryManager.enabled=False"])
+        util.Finalize(None, shutil.rmtree, args=(sockets,), kwargs={"ignore_errors": True},
+                      exitpriority=5)
         # Finalizers also run in pool workers, which leave through os._exit (atexit does not).
         util.Finalize(None, _warm_kernel.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
     return _warm_kernel
