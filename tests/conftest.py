@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -34,3 +35,11 @@ def built_report(reports_dir: Path) -> Path:
     result = run_cli("build", "--out", str(reports_dir), "--quiet")
     assert result.returncode == 0, result.stderr[-3000:]
     return reports_dir / "fy2024"
+
+
+def tree_digest(root: Path) -> str:
+    """One hash over every file's path and bytes below root: any write shows."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

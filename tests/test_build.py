@@ -6,7 +6,6 @@ the faults are exercised quickly; the full build is inspected in test_report.py.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -20,21 +19,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import EPOCH, ROOT, run_cli
+from tests.conftest import EPOCH, ROOT, run_cli, tree_digest
 
 CODE = "132039"
 # The subset builds the comparison too, so that its CSV tables are exercised as well.
 ONLY = "comparison,profile,gap_review"
 SUBSET = f"fy2024-{CODE}-only_comparison_profile_gap_review"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-
-
-def tree_digest(root: Path) -> str:
-    """One hash over every file below root (names and contents), links followed."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 def build(out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:

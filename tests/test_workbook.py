@@ -28,7 +28,7 @@ from analysis.excel.reader import cell_text
 from analysis.excel.submit import append_rows
 from analysis.excel.template import make_template
 from analysis.validate import validate
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, tree_digest
 
 DATA = ROOT / "data"
 CODE = "132039"  # 武蔵野市: facts from three sources
@@ -47,14 +47,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.xlsx"
     make_template(DATA, CODE, path)
     return path
-
-
-def tree_digest(root: Path) -> str:
-    """One hash over every file's path and bytes: any write shows."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def keys(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, int]:

@@ -129,13 +129,6 @@ def edition_municipalities(data_dir: Path, edition: str) -> list[str]:
                                    "municipality_code"]))
 
 
-def previous_edition(data_dir: Path, edition: str) -> str | None:
-    from analysis.tables import load_sources
-
-    earlier = sorted(e for e in set(load_sources(data_dir)["edition"]) if e and e < edition)
-    return earlier[-1] if earlier else None
-
-
 def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
     """The notebooks of one build, in report order."""
     from analysis.labels import label
@@ -156,7 +149,9 @@ def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
                                  "municipalities": list(options.municipalities), **common},
                                 **place))
     if "edition_changes" in options.kinds and not options.municipalities:
-        earlier = previous_edition(options.data_dir, options.edition)
+        from analysis.tables import load_sources, previous_edition
+
+        earlier = previous_edition(load_sources(options.data_dir), options.edition)
         if earlier:
             jobs.append(NotebookJob("edition_changes", "edition_changes",
                                     label("report", "edition_changes", options.lang),

@@ -119,3 +119,9 @@ def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
     frames = {name: typed(load_tidy(name, data_dir), name) for name in TIDY_TABLES}
     return Dataset(sources=load_sources(data_dir),
                    municipalities=load_municipalities(data_dir), **frames)
+
+
+def previous_edition(sources: pd.DataFrame, edition: str) -> str | None:
+    """The latest edition before ``edition`` in the source registry, if any."""
+    earlier = sorted(e for e in set(sources["edition"]) if e and e < edition)
+    return earlier[-1] if earlier else None

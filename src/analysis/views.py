@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import charts, metrics
+from analysis import charts, metrics, tables
 from analysis.labels import label
 from analysis.tables import Dataset
 
@@ -112,9 +112,8 @@ def _view(name: str, dataset: Dataset, table: pd.DataFrame, figure: Figure | Non
 
 
 def previous_edition(dataset: Dataset, edition: str) -> str | None:
-    """The latest edition before ``edition`` in the source registry, if any."""
-    earlier = sorted(e for e in set(dataset.sources["edition"]) if e and e < edition)
-    return earlier[-1] if earlier else None
+    """The latest edition before ``edition`` in the dataset's source registry, if any."""
+    return tables.previous_edition(dataset.sources, edition)
 
 
 def summary_of_findings(dataset: Dataset, edition: str, lang: str = "ja") -> pd.DataFrame:
