@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -42,3 +43,22 @@ def test_reset_clears_names_left_by_the_previous_notebook(tmp_path: Path) -> Non
     result = execute.execute_job(look, tmp_path / "out-look.ipynb", warm=True)
     cell = nbformat.read(result, as_version=4).cells[-1]
     assert cell.outputs[0]["text"] == "clean\n" and cell.execution_count == 1
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_warm_notebooks_leave_no_kernel_client_connected(tmp_path: Path) -> None:
+    # nbclient used to start a client of its own for every notebook and never stop it:
+    # each notebook left sockets open, and the kernel routed replies to stale clients.
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, tmp_path / "small.ipynb")
+    job = execute.NotebookJob("small", "small", "small", notebooks_dir=str(tmp_path))
+    execute.execute_job(job, tmp_path / "out-0.ipynb", warm=True)
+    before = open_descriptors()
+    for number in range(1, 6):
+        execute.execute_job(job, tmp_path / f"out-{number}.ipynb", warm=True)
+    assert open_descriptors() <= before + 2

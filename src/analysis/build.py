@@ -23,6 +23,7 @@ from analysis.errors import BuildError, UserError
 from analysis.execute import NotebookJob, default_jobs, inputs_digest, job_keys, run_jobs
 from analysis.exports import write_exports
 from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT
+from analysis.report import combined_report_task, finish_report
 
 FORMATS = ("html", "pdf")
 EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
@@ -201,14 +202,13 @@ def build(options: BuildOptions) -> Path:
             background = _in_thread(_validate_and_export, options, work)
             # A Dask worker may run several notebooks at once in threads, and the warm
             # kernel is one per process: on Dask every notebook gets a fresh kernel.
-            executed = run_jobs(jobs, inputs=inputs, cache_dir=cache,
-                                work_dir=notebooks_dir, n_jobs=options.jobs,
-                                executor=executor, warm=options.warm and executor is None,
-                                progress=progress)
+            combined = combined_report_task(jobs, work, options)
+            run_jobs(jobs, inputs=inputs, cache_dir=cache, work_dir=notebooks_dir,
+                     n_jobs=options.jobs, executor=executor,
+                     warm=options.warm and executor is None, progress=progress,
+                     followups=[combined] if combined else [])
         background.result()
-        from analysis.report import write_report
-
-        write_report(jobs, executed, work, options)
+        finish_report(jobs, work, options)
         (work / "manifest.json").write_text(json.dumps(
             {"build_key": build_key, "edition": options.edition, "lang": options.lang,
              "municipalities": list(options.municipalities), "formats": list(options.formats),

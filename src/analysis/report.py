@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis import __version__
-from analysis.execute import NotebookJob
+from analysis.execute import FollowUp, NotebookJob
 from analysis.labels import label
 from analysis.render import html_to_pdf, notebook_to_html
 
@@ -123,25 +123,43 @@ def place_handouts(jobs: Sequence[NotebookJob], notebooks_dir: Path, work: Path)
             shutil.move(notebooks_dir / f"{job.output_stem}.{ext}", target_dir / f"{code}.{ext}")
 
 
-def write_report(jobs: Sequence[NotebookJob], executed: Mapping[str, Path], work: Path,
-                 options: BuildOptions) -> None:
+def combined_report_task(jobs: Sequence[NotebookJob], work: Path,
+                         options: BuildOptions) -> FollowUp | None:
+    """The combined report as a follow-up of its notebooks: it is laid out in a worker while
+    the other workers still run the remaining notebooks (the gap reviews).
+
+    A build without the comparison (the handouts of some municipalities) delivers the
+    handouts themselves; a combined report would only repeat them: ``None``.
+    """
+    if "comparison" not in options.kinds:
+        return None
+    chosen = [job for job in jobs if job.notebook in COMBINED_SECTIONS]
+    return FollowUp(frozenset(job.output_stem for job in chosen), write_combined_report,
+                    (chosen, work, Path(options.data_dir), tuple(options.formats),
+                     options.lang))
+
+
+def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Path,
+                          formats: Sequence[str], lang: str) -> None:
+    """Write ``report.html`` and/or ``report.pdf`` from the executed notebooks of ``jobs``
+    (in ``work/notebooks``)."""
     import nbformat
 
     from analysis.tables import load_sources
 
-    notebooks = {stem: nbformat.read(path, as_version=4) for stem, path in executed.items()}
+    notebooks = {job.output_stem: nbformat.read(work / "notebooks" / f"{job.output_stem}.ipynb",
+                                                as_version=4) for job in jobs}
+    combined = combined_notebook(jobs, notebooks, load_sources(data_dir), lang)
+    page = notebook_to_html(combined, title=label("report", "title", lang), lang=lang)
+    if "html" in formats:
+        (work / "report.html").write_text(page, encoding="utf-8")
+    if "pdf" in formats:
+        html_to_pdf(page, work / "report.pdf", base_url=work)
+
+
+def finish_report(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions) -> None:
+    """Put the handouts in their folders and write the index page."""
     place_handouts(jobs, work / "notebooks", work)
-    # A build without the comparison (the handouts of some municipalities) delivers the
-    # handouts themselves; a combined report would only repeat them.
-    if "comparison" in options.kinds:
-        sources = load_sources(options.data_dir)
-        combined = combined_notebook(jobs, notebooks, sources, options.lang)
-        page = notebook_to_html(combined, title=label("report", "title", options.lang),
-                                lang=options.lang)
-        if "html" in options.formats:
-            (work / "report.html").write_text(page, encoding="utf-8")
-        if "pdf" in options.formats:
-            html_to_pdf(page, work / "report.pdf", base_url=work)
     write_index(work, jobs, options)
 
 
