@@ -1,7 +1,7 @@
 """Build benchmarks, measured side by side in one run (median of 3 each), written to
 docs/benchmarks.md between the markers of its "Build" section.
 
-    .venv/bin/python benchmarks/run.py            # about 10 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py            # about 7 minutes on 2 cores
     .venv/bin/python benchmarks/run.py --runs 1   # a quick look
 
 (a)  the full default build (every notebook, HTML and PDF), cache emptied;
