@@ -18,6 +18,14 @@ def outputs(path: Path) -> list:
             for cell in notebook.cells]
 
 
+def small_notebook(directory: Path, name: str, source: str) -> execute.NotebookJob:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, directory / f"{name}.ipynb")
+    return execute.NotebookJob(name, name, name, notebooks_dir=str(directory))
+
+
 def test_warm_and_cold_kernels_give_identical_notebooks(tmp_path: Path) -> None:
     options = check_options(BuildOptions(municipalities=("132039",),
                                          only=("profile", "gap_review"), out_dir=tmp_path))
@@ -32,14 +40,8 @@ def test_warm_and_cold_kernels_give_identical_notebooks(tmp_path: Path) -> None:
 
 
 def test_reset_clears_names_left_by_the_previous_notebook(tmp_path: Path) -> None:
-    for name, source in (("leave", "leftover = 42"),
-                         ("look", "assert 'leftover' not in globals()\nprint('clean')")):
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                           "language": "python"}
-        nbformat.write(notebook, tmp_path / f"{name}.ipynb")
-    leave = execute.NotebookJob("leave", "leave", "leave", notebooks_dir=str(tmp_path))
-    look = execute.NotebookJob("look", "look", "look", notebooks_dir=str(tmp_path))
+    leave = small_notebook(tmp_path, "leave", "leftover = 42")
+    look = small_notebook(tmp_path, "look", "assert 'leftover' not in globals()\nprint('clean')")
     execute.execute_job(leave, tmp_path / "out-leave.ipynb", warm=True)
     result = execute.execute_job(look, tmp_path / "out-look.ipynb", warm=True)
     cell = nbformat.read(result, as_version=4).cells[-1]
@@ -53,24 +55,12 @@ def open_descriptors() -> int:
 def test_warm_notebooks_leave_no_kernel_client_connected(tmp_path: Path) -> None:
     # nbclient used to start a client of its own for every notebook and never stop it:
     # each notebook left sockets open, and the kernel routed replies to stale clients.
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, tmp_path / "small.ipynb")
-    job = execute.NotebookJob("small", "small", "small", notebooks_dir=str(tmp_path))
+    job = small_notebook(tmp_path, "small", "1 + 1")
     execute.execute_job(job, tmp_path / "out-0.ipynb", warm=True)
     before = open_descriptors()
     for number in range(1, 6):
         execute.execute_job(job, tmp_path / f"out-{number}.ipynb", warm=True)
     assert open_descriptors() <= before + 2
-
-
-def small_notebook(directory: Path, name: str, source: str) -> execute.NotebookJob:
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, directory / f"{name}.ipynb")
-    return execute.NotebookJob(name, name, name, notebooks_dir=str(directory))
 
 
 def test_a_client_whose_first_reply_is_late_falls_back_to_waiting(tmp_path: Path,
