@@ -23,7 +23,7 @@ from analysis.errors import BuildError, UserError
 from analysis.execute import NotebookJob, default_jobs, inputs_digest, job_keys, run_jobs
 from analysis.exports import write_exports
 from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT
-from analysis.report import combined_report_task, finish_report
+from analysis.report import EXECUTED, combined_report_task, finish_report
 
 FORMATS = ("html", "pdf")
 EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
@@ -187,7 +187,7 @@ def build(options: BuildOptions) -> Path:
     work = publish.new_build_dir(out_dir, options.publish_name)
     background: Future | None = None
     try:
-        notebooks_dir = work / "notebooks"
+        notebooks_dir = work / EXECUTED
         notebooks_dir.mkdir()
         cache = out_dir / CACHE / "notebooks"
         if options.force:

@@ -7,6 +7,7 @@ notebook in the cache is not run again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -48,6 +49,10 @@ class NotebookJob:
     @property
     def path(self) -> Path:
         return Path(self.notebooks_dir) / f"{self.notebook}.ipynb"
+
+    def output(self, directory: Path, ext: str = "ipynb") -> Path:
+        """This job's executed notebook (or its handout as ``ext``) in ``directory``."""
+        return Path(directory) / f"{self.output_stem}.{ext}"
 
     def key(self, inputs_digest: str) -> str:
         notebook = self.path.read_bytes()
@@ -146,8 +151,10 @@ def kernel_client(manager):
     return client
 
 
+@functools.cache
 def _register_warm_engine() -> None:
-    """Register WARM_ENGINE: papermill's nbclient engine on a kernel client we hand it."""
+    """Register WARM_ENGINE (once per process): papermill's nbclient engine on a kernel
+    client we hand it."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
@@ -259,10 +266,10 @@ def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
     """Worker entry point: the cached results, or a fresh execution (and rendering of a
     handout) stored in the cache. Returns the executed notebook in ``work_dir``."""
     entry = cache_dir / key
-    target = work_dir / f"{job.output_stem}.ipynb"
+    target = job.output(work_dir)
     if all((entry / f"out.{ext}").exists() for ext in _outputs(job)):
         for ext in _outputs(job):
-            shutil.copyfile(entry / f"out.{ext}", work_dir / f"{job.output_stem}.{ext}")
+            shutil.copyfile(entry / f"out.{ext}", job.output(work_dir, ext))
         return target
     execute_job(job, target, warm=warm)
     if job.handout_formats:
@@ -273,7 +280,7 @@ def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
     partial = cache_dir / f".{key}.{os.getpid()}.tmp"
     partial.mkdir(parents=True, exist_ok=True)
     for ext in _outputs(job):
-        shutil.copyfile(work_dir / f"{job.output_stem}.{ext}", partial / f"out.{ext}")
+        shutil.copyfile(job.output(work_dir, ext), partial / f"out.{ext}")
     shutil.rmtree(entry, ignore_errors=True)
     os.replace(partial, entry)  # a killed build never leaves a half-written cache entry
     return target

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from analysis.build import BuildOptions
 
 COMBINED_SECTIONS = ("comparison", "edition_changes", "profile")
+EXECUTED = "notebooks"  # the folder of executed notebooks inside a build's directory
 HANDOUT_DIRS = {"profile": "profiles", "gap_review": "gap_reviews"}
 VERSIONED_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "weasyprint")
 
@@ -120,7 +121,7 @@ def place_handouts(jobs: Sequence[NotebookJob], notebooks_dir: Path, work: Path)
         target_dir.mkdir(exist_ok=True)
         code = job.parameters["municipality_code"]
         for ext in job.handout_formats:
-            shutil.move(notebooks_dir / f"{job.output_stem}.{ext}", target_dir / f"{code}.{ext}")
+            shutil.move(job.output(notebooks_dir, ext), target_dir / f"{code}.{ext}")
 
 
 def combined_report_task(jobs: Sequence[NotebookJob], work: Path,
@@ -142,13 +143,13 @@ def combined_report_task(jobs: Sequence[NotebookJob], work: Path,
 def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Path,
                           formats: Sequence[str], lang: str) -> None:
     """Write ``report.html`` and/or ``report.pdf`` from the executed notebooks of ``jobs``
-    (in ``work/notebooks``)."""
+    (in ``work/EXECUTED``)."""
     import nbformat
 
     from analysis.tables import load_sources
 
-    notebooks = {job.output_stem: nbformat.read(work / "notebooks" / f"{job.output_stem}.ipynb",
-                                                as_version=4) for job in jobs}
+    notebooks = {job.output_stem: nbformat.read(job.output(work / EXECUTED), as_version=4)
+                 for job in jobs}
     combined = combined_notebook(jobs, notebooks, load_sources(data_dir), lang)
     page = notebook_to_html(combined, title=label("report", "title", lang), lang=lang)
     if "html" in formats:
@@ -159,7 +160,7 @@ def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Pat
 
 def finish_report(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions) -> None:
     """Put the handouts in their folders and write the index page."""
-    place_handouts(jobs, work / "notebooks", work)
+    place_handouts(jobs, work / EXECUTED, work)
     write_index(work, jobs, options)
 
 
