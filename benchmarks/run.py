@@ -75,7 +75,11 @@ def naive_route(work: Path) -> None:
 
 FLOOR = """
 import sys
-from analysis import charts, display, metrics, tables, views
+from analysis.present import charts
+from analysis.present import display
+from analysis.compare import metrics
+from analysis.dataset import tables
+from analysis.present import views
 dataset = tables.load_dataset("")
 for view in views.comparison_views(dataset, "fy2024") + views.edition_change_views(
         dataset, "fy2022", "fy2024"):
@@ -116,9 +120,9 @@ PROFILE = """
 import time, json
 from pathlib import Path
 t0 = time.perf_counter()
-from analysis import execute
-from analysis.build import BuildOptions, check_options, plan_jobs
-from analysis.render import html_to_pdf, notebook_to_html
+from analysis.build import execute
+from analysis.build.pipeline import BuildOptions, check_options, plan_jobs
+from analysis.build.render import html_to_pdf, notebook_to_html
 import nbformat
 opts = check_options(BuildOptions(municipalities=("{one}",), only=("profile",),
                                   out_dir=Path("{scratch}")))

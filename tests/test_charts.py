@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import charts, metrics
-from analysis.labels import label
-from analysis.paths import DATA_DIR, tidy_dir
-from analysis.tables import TIDY_TABLES, Dataset, load_dataset, load_municipalities
+from analysis.compare import metrics
+from analysis.core.labels import label
+from analysis.core.paths import DATA_DIR, tidy_dir
+from analysis.dataset.tables import TIDY_TABLES, Dataset, load_dataset, load_municipalities
+from analysis.present import charts
 
 # The hand-made dataset lives in test_metrics.py; loaded by path, since the tests directory
 # is not a package and pytest's import mode need not put it on sys.path.

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.datapackage import datapackage
-from analysis.sources import split_sections
-from analysis.tables import TIDY_TABLES, load_dataset
+from analysis.dataset.datapackage import datapackage
+from analysis.dataset.tables import TIDY_TABLES, load_dataset
+from analysis.text.sources import split_sections
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"

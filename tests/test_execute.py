@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import execute
-from analysis.build import BuildOptions, check_options, plan_jobs
+from analysis.build import execute
+from analysis.build.pipeline import BuildOptions, check_options, plan_jobs
 
 
 def outputs(path: Path) -> list:

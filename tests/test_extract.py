@@ -1,4 +1,4 @@
-"""Tests for analysis.extract: rule-based candidate facts and ``extract --compare``."""
+"""Tests for analysis.tools.extract: rule-based candidate facts and ``extract --compare``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.extract import (
+from analysis.core.labels import labels
+from analysis.text.sources import normalize_for_match
+from analysis.tools.extract import (
     CANDIDATE_COLUMNS,
     COMPARE_COLUMNS,
     UNPARSED,
@@ -21,8 +23,6 @@ from analysis.extract import (
     extract_source,
     split_sentences,
 )
-from analysis.labels import labels
-from analysis.sources import normalize_for_match
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

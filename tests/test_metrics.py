@@ -18,9 +18,9 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis import metrics
-from analysis.schema import BY_NAME
-from analysis.tables import TIDY_TABLES, Dataset, typed
+from analysis.compare import metrics
+from analysis.dataset.schema import BY_NAME
+from analysis.dataset.tables import TIDY_TABLES, Dataset, typed
 
 CHIYODA, CHUO, MUSASHINO, OSHIMA = "131016", "131024", "132039", "133612"
 MAIN, FLYER, OLD = "fy2024_main", "fy2024_musashino_flyers", "fy2022_part1"

@@ -1,4 +1,4 @@
-"""Tests for analysis.normalize: tables of real phrases, grammar-based properties, and
+"""Tests for analysis.text.normalize: tables of real phrases, grammar-based properties, and
 differential checks against kanjize (numerals) and japanera (era conversion)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from japanera import EraDate
 from kanjize import KanjizeConfiguration, KanjizeStyle, kanji2number, number2kanji
 
-from analysis.normalize import (
+from analysis.text.normalize import (
     AgeRange,
     Frequency,
     JapaneseDate,

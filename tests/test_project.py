@@ -13,7 +13,7 @@ import nbformat
 import pytest
 import yaml
 
-from analysis.tables import load_sources
+from analysis.dataset.tables import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

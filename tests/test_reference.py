@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.codes import check_digit, code_problem, with_check_digit
-from analysis.paths import reference_dir
-from analysis.reference import boundary_districts, build_municipalities, kind_of, romaji_of
-from analysis.tables import load_municipalities
+from analysis.core.codes import check_digit, code_problem, with_check_digit
+from analysis.core.paths import reference_dir
+from analysis.dataset.reference import boundary_districts, build_municipalities, kind_of, romaji_of
+from analysis.dataset.tables import load_municipalities
 
 REF = reference_dir()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.tables import load_dataset, load_municipalities
-from analysis.views import comparison_views
+from analysis.dataset.tables import load_dataset, load_municipalities
+from analysis.present.views import comparison_views
 from tests.conftest import ROOT
 
 NETWORK_RESOURCE = re.compile(

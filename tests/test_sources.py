@@ -1,4 +1,4 @@
-"""Tests for analysis.sources: section splitting and quote location."""
+"""Tests for analysis.text.sources: section splitting and quote location."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.sources import (
+from analysis.text.sources import (
     Section,
     SectionOrderError,
     normalize_for_match,

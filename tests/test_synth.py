@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import schema
-from analysis.errors import UserError
-from analysis.paths import reference_dir
-from analysis.reference import romaji_of
-from analysis.sources import quote_in_section, split_sections
-from analysis.synth import national_municipalities, synthesize, write_synthetic
-from analysis.tables import read_csv_text
+from analysis.core.errors import UserError
+from analysis.core.paths import reference_dir
+from analysis.dataset import schema
+from analysis.dataset.reference import romaji_of
+from analysis.dataset.tables import read_csv_text
+from analysis.text.sources import quote_in_section, split_sections
+from analysis.tools.synth import national_municipalities, synthesize, write_synthetic
 from tests.conftest import run_cli
 
 N = 20
@@ -119,8 +119,8 @@ def test_refuses_a_non_empty_directory_and_too_many(tmp_path: Path) -> None:
 
 
 def _comparison(tmp_path: Path, n: int, prefecture: str | None = None) -> dict:
-    from analysis import views
-    from analysis.tables import load_dataset
+    from analysis.dataset.tables import load_dataset
+    from analysis.present import views
 
     out = write_synthetic(tmp_path / "data", n, SEED, prefecture)
     return {view.name: view for view in views.comparison_views(load_dataset(out), "fy2024")}

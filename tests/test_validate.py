@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.validate import validate
+from analysis.dataset.validate import validate
 from tests.conftest import ROOT, run_cli
 
 DATA = ROOT / "data"

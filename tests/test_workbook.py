@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
-from analysis import schema
 from analysis.cli import main
+from analysis.dataset import schema
+from analysis.dataset.validate import validate
 from analysis.excel.export import MATRICES, export_workbook
 from analysis.excel.layout import (
     EVIDENCE,
@@ -27,7 +28,6 @@ from analysis.excel.layout import (
 from analysis.excel.reader import cell_text
 from analysis.excel.submit import append_rows
 from analysis.excel.template import make_template
-from analysis.validate import validate
 from tests.conftest import ROOT, run_cli, tree_digest
 
 DATA = ROOT / "data"

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from analysis.errors import UserError
+from analysis.core.errors import UserError
+from analysis.core.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from analysis.excel import commands as excel_commands
-from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from analysis.build import FORMATS
+    from analysis.build.pipeline import FORMATS
 
     formats = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = sorted(set(formats) - set(FORMATS))
@@ -93,7 +93,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from analysis.build import BuildOptions, build
+    from analysis.build.pipeline import BuildOptions, build
 
     options = BuildOptions(edition=args.edition, data_dir=args.data, out_dir=args.out,
                            formats=args.formats, lang=args.lang,
@@ -110,7 +110,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from analysis.validate import summary, validate
+    from analysis.dataset.validate import summary, validate
 
     if not args.data.is_dir():
         print(f"error: {args.data}: not a directory (give a data directory laid out like data/)",
@@ -127,13 +127,13 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from analysis.extract import run
+    from analysis.tools.extract import run
 
     return run(args.source, compare_tables=args.compare, data_dir=args.data, out=args.out)
 
 
 def run_datapackage(args: argparse.Namespace) -> int:
-    from analysis.datapackage import write
+    from analysis.dataset.datapackage import write
 
     write(args.out)
     print(f"wrote {args.out}")
@@ -141,7 +141,7 @@ def run_datapackage(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from analysis.synth import write_synthetic
+    from analysis.tools.synth import write_synthetic
 
     out = write_synthetic(args.out, args.municipalities, args.seed, args.prefecture)
     print(f"wrote {out}/ (validate with: python -m analysis validate {out})")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from analysis.errors import UserError
-from analysis.paths import DATA_DIR
+from analysis.core.errors import UserError
+from analysis.core.paths import DATA_DIR
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:

@@ -12,8 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis import metrics, schema, views
-from analysis.errors import UserError
+from analysis.compare import metrics
+from analysis.core.errors import UserError
+from analysis.core.labels import label, labels
+from analysis.dataset import schema
+from analysis.dataset.tables import load_dataset
 from analysis.excel.layout import (
     FIRST_DATA_ROW,
     INSTRUCTIONS_SHEET,
@@ -22,8 +25,7 @@ from analysis.excel.layout import (
     write_header,
 )
 from analysis.excel.output import save_workbook, valid_data
-from analysis.labels import label, labels
-from analysis.tables import load_dataset
+from analysis.present import views
 
 CODE = "municipality_code"
 MARK = "○"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import schema
+from analysis.dataset import schema
+from analysis.dataset.validate import DataSet, municipality_of_row
 from analysis.excel.layout import (
     EVIDENCE,
     EVIDENCE_DOCUMENT,
@@ -15,7 +16,6 @@ from analysis.excel.layout import (
     REFERENCES,
     SheetSpec,
 )
-from analysis.validate import DataSet, municipality_of_row
 
 SOURCE = "_source"  # helper column: the row's source_id (never written to a workbook)
 _RANK = "_rank"

@@ -17,9 +17,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis import schema
-from analysis.exports import FORMULA_START, neutralize_cell
-from analysis.labels import label
+from analysis.build.exports import FORMULA_START, neutralize_cell
+from analysis.core.labels import label
+from analysis.dataset import schema
 
 INSTRUCTIONS_SHEET = "説明"
 LISTS_SHEET = "選択肢"

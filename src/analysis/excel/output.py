@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from analysis.errors import UserError
-from analysis.validate import DataSet, validate
+from analysis.core.errors import UserError
+from analysis.dataset.validate import DataSet, validate
 
 
 def checked_output(path: Path, option: str) -> Path:

@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.errors import UserError
+from analysis.core.errors import UserError
 from analysis.excel.layout import (
     EVIDENCE,
     FIRST_DATA_ROW,

@@ -23,9 +23,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import schema
-from analysis.codes import code_problem
-from analysis.errors import UserError
+from analysis.core.codes import code_problem
+from analysis.core.errors import UserError
+from analysis.dataset import schema
+from analysis.dataset.validate import DataSet, Problem, validate
 from analysis.excel import facts
 from analysis.excel.layout import (
     EVIDENCE,
@@ -38,8 +39,7 @@ from analysis.excel.layout import (
 )
 from analysis.excel.output import valid_data
 from analysis.excel.reader import FilledWorkbook, SheetRow, WorkbookProblem, read_filled
-from analysis.sources import parse_heading
-from analysis.validate import DataSet, Problem, validate
+from analysis.text.sources import parse_heading
 
 SUBMISSIONS_DIR = "submissions"  # under data/raw
 SOURCE_ID_RE = re.compile(r"[a-z0-9][a-z0-9_]*")

@@ -13,8 +13,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.codes import code_problem
-from analysis.errors import UserError
+from analysis.core.codes import code_problem
+from analysis.core.errors import UserError
+from analysis.core.labels import label, labels
+from analysis.dataset.validate import DataSet
 from analysis.excel import facts
 from analysis.excel.layout import (
     EVIDENCE,
@@ -29,8 +31,6 @@ from analysis.excel.layout import (
     write_header,
 )
 from analysis.excel.output import save_workbook, valid_data
-from analysis.labels import label, labels
-from analysis.validate import DataSet
 
 TEMPLATE_VERSION = "1"
 FILL_ROWS = 1000  # rows below the header that get the drop-down lists and text format

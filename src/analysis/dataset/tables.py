@@ -1,6 +1,6 @@
 """Reading the tidy tables: CSV as data stewards save it (UTF-8, UTF-8 with BOM, CP932).
 
-Everything is read as text; typing and every rule live in ``analysis.validate``.
+Everything is read as text; typing and every rule live in ``analysis.dataset.validate``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.paths import DATA_DIR, reference_dir, tidy_dir
+from analysis.core.paths import DATA_DIR, reference_dir, tidy_dir
 
 TIDY_TABLES = (
     "services",
@@ -70,14 +70,14 @@ def load_municipalities(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
 
 def load_sources(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """The source registry, ``raw/sources.csv``."""
-    from analysis.paths import raw_dir
+    from analysis.core.paths import raw_dir
 
     return read_csv_text(raw_dir(Path(data_dir or DATA_DIR)) / "sources.csv")
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Every table of a data directory, typed per ``analysis.schema``: integers as
+    """Every table of a data directory, typed per ``analysis.dataset.schema``: integers as
     nullable ``Int64``, numbers as ``Float64``, booleans as ``boolean``, the rest text."""
 
     sources: pd.DataFrame
@@ -95,7 +95,7 @@ class Dataset:
 
 def typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Convert the text columns of a validated table to their schema types."""
-    from analysis.schema import BY_NAME
+    from analysis.dataset.schema import BY_NAME
 
     conversions = {}
     for field in BY_NAME[table_name].fields:

@@ -1,7 +1,7 @@
 """What the notebooks show, composed from metrics and charts: one ``View`` per chart or
 table, each with its title, a sentence of narrative, its result frame and its sources.
 
-Notebooks call these and display the result (``analysis.display.show_view``); the build
+Notebooks call these and display the result (``analysis.present.display.show_view``); the build
 exports the same views as ``tables/<name>.csv`` and ``figures/<name>.png|svg``. All
 wording comes from the label table, so ``lang="en"`` changes every word.
 """
@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import charts, metrics, tables
-from analysis.labels import label
-from analysis.tables import Dataset
+from analysis.compare import metrics
+from analysis.core.labels import label
+from analysis.dataset import tables
+from analysis.dataset.tables import Dataset
+from analysis.present import charts
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ PREFECTURES: dict[str, tuple[str, str]] = {f"{i:02d}": names for i, names in enu
 
 def labelled(frame: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFrame:
     """The shown columns of a result frame with label-table headers and enum labels."""
-    from analysis.labels import labels
+    from analysis.core.labels import labels
 
     shown = frame.loc[:, [c for c in columns if c in frame.columns]].copy()
     if lang == "en" and "name" in shown.columns and "name_en" in frame.columns:
@@ -126,7 +128,7 @@ def chart_groups(data: Dataset) -> pd.DataFrame | None:
     ``MAX_CHART_ROWS``); else each one's group for the charts: its prefecture, or its kind
     (市・町・村) when all are in one prefecture. Columns: municipality_code, group,
     group_name, group_name_en (``group`` sorts in display order)."""
-    from analysis.labels import labels
+    from analysis.core.labels import labels
 
     codes = metrics.documented_municipalities(data)
     if len(codes) <= MAX_CHART_ROWS:
@@ -312,7 +314,7 @@ def profile_sources(dataset: Dataset, code: str, edition: str) -> list[str]:
 
 
 def _enum(series: pd.Series, group: str, lang: str) -> pd.Series:
-    from analysis.labels import labels
+    from analysis.core.labels import labels
 
     names = labels(group, lang)
     return series.map(lambda v: names.get(v, v))
@@ -429,14 +431,14 @@ def municipality_name(dataset: Dataset, code: str, lang: str = "ja") -> str:
 
 
 def edition_label(edition: str, lang: str = "ja") -> str:
-    from analysis.labels import labels
+    from analysis.core.labels import labels
 
     return labels("edition", lang).get(edition, edition)
 
 
 def menus_run(dataset: Dataset, code: str, edition: str, lang: str = "ja") -> list[str]:
     """The national menus the municipality's services of this edition correspond to."""
-    from analysis.labels import labels
+    from analysis.core.labels import labels
 
     data = metrics.edition_dataset(dataset, edition)
     coverage = metrics.national_menu_coverage(data.services, data.municipalities)

@@ -28,11 +28,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.codes import with_check_digit
-from analysis.fonts import setup_matplotlib
-from analysis.labels import label, labels
-from analysis.metrics import CODE, FREQUENCY_STATUSES, compact_ids, evidence_ids
-from analysis.paths import reference_dir
+from analysis.compare.metrics import CODE, FREQUENCY_STATUSES, compact_ids, evidence_ids
+from analysis.core.codes import with_check_digit
+from analysis.core.fonts import setup_matplotlib
+from analysis.core.labels import label, labels
+from analysis.core.paths import reference_dir
 
 # Okabe–Ito blue and a light grey: distinct in colour and in lightness.
 OFFERED_COLOUR = "#0072B2"
@@ -506,7 +506,7 @@ def municipality_map(frame: pd.DataFrame, column: str, lang: str = "ja",
     ``metric``: the labels.csv ``metric`` key titling the legend."""
     _style()
     if municipalities is None:
-        from analysis.tables import load_municipalities
+        from analysis.dataset.tables import load_municipalities
 
         municipalities = load_municipalities()
     shapes = boundaries if boundaries is not None else load_boundaries()

@@ -4,8 +4,8 @@
   first), edition changes, one profile per municipality, sources and method — with a
   table of contents (page numbers in the PDF).
 - ``profiles/<code>.html|pdf`` and ``gap_reviews/<code>.html|pdf``: printable handouts
-  (rendered by the workers, see ``analysis.execute``).
-- ``tables/*.csv`` and ``figures/*.png|svg``: every metric and chart (``analysis.exports``).
+  (rendered by the workers, see ``analysis.build.execute``).
+- ``tables/*.csv`` and ``figures/*.png|svg``: every metric and chart (``analysis.build.exports``).
 - ``index.html``: links to everything.
 Every string that comes from data is HTML-escaped here or by pandas.
 """
@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis import __version__
-from analysis.execute import FollowUp, NotebookJob
-from analysis.labels import label
-from analysis.render import html_to_pdf, notebook_to_html
+from analysis.build.execute import FollowUp, NotebookJob
+from analysis.build.render import html_to_pdf, notebook_to_html
+from analysis.core.labels import label
 
 if TYPE_CHECKING:
     import nbformat
 
-    from analysis.build import BuildOptions
+    from analysis.build.pipeline import BuildOptions
 
 COMBINED_SECTIONS = ("comparison", "edition_changes", "profile")
 EXECUTED = "notebooks"  # the folder of executed notebooks inside a build's directory
@@ -146,7 +146,7 @@ def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Pat
     (in ``work/EXECUTED``)."""
     import nbformat
 
-    from analysis.tables import load_sources
+    from analysis.dataset.tables import load_sources
 
     notebooks = {job.output_stem: nbformat.read(job.output(work / EXECUTED), as_version=4)
                  for job in jobs}

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import nbformat
 
-from analysis.fonts import FONT_FAMILY, font_path
-from analysis.paths import TEMPLATES_DIR
+from analysis.core.fonts import FONT_FAMILY, font_path
+from analysis.core.paths import TEMPLATES_DIR
 
 TEMPLATE_NAME = "report"
 

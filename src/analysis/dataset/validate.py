@@ -5,10 +5,10 @@ Every problem is reported — never only the first — as
 row numbers: the header is row 1, the first record row 2.
 
 Layers, in order: files can be read (encoding, size, CSV); columns match the contract
-(``analysis.schema``); every cell has the right type, pattern, enum value and range
+(``analysis.dataset.schema``); every cell has the right type, pattern, enum value and range
 (pandera); keys are unique and references resolve; every quote is verbatim from its
 source and lies in its municipality's section; derived values equal what
-``analysis.normalize`` derives from the row's own text.
+``analysis.text.normalize`` derives from the row's own text.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from analysis import normalize, schema
-from analysis.codes import code_problem
-from analysis.sources import normalize_for_match, quote_spans, split_sections
-from analysis.tables import TableReadError, decode_csv_bytes
+from analysis.core.codes import code_problem
+from analysis.dataset import schema
+from analysis.dataset.tables import TableReadError, decode_csv_bytes
+from analysis.text import normalize
+from analysis.text.sources import normalize_for_match, quote_spans, split_sections
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MIN_QUOTE_CHARS = 6

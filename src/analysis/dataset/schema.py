@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.labels import labels
+from analysis.core.labels import labels
 
 ID_PATTERN = r"[a-z0-9][a-z0-9_]*(-[a-z0-9_]+)*"
 ENTITY_KEY_PATTERN = r"[0-9]{6}-[a-z0-9]+(-[a-z0-9]+)*"

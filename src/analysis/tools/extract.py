@@ -9,7 +9,7 @@ Division of labour, on purpose:
 
 * this module only *finds* phrases (where a candidate starts and ends); the finders are
   deliberately a little broader than the normalizers' grammar;
-* :mod:`analysis.normalize` alone *interprets* them. A phrase it rejects is kept with
+* :mod:`analysis.text.normalize` alone *interprets* them. A phrase it rejects is kept with
   value ``"unparsed"`` so the curator sees it; nothing is guessed here.
 
 ``python -m analysis extract --compare`` sets the candidates of every registered source
@@ -29,12 +29,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import normalize
-from analysis.errors import UserError
-from analysis.normalize import NormalizeError
-from analysis.paths import DATA_DIR, raw_dir
-from analysis.sources import SectionOrderError, quote_spans, split_sections
-from analysis.tables import TableReadError, load_municipalities, load_sources, load_tidy
+from analysis.core.errors import UserError
+from analysis.core.paths import DATA_DIR, raw_dir
+from analysis.dataset.tables import TableReadError, load_municipalities, load_sources, load_tidy
+from analysis.text import normalize
+from analysis.text.normalize import NormalizeError
+from analysis.text.sources import SectionOrderError, quote_spans, split_sections
 
 __all__ = [
     "CANDIDATE_COLUMNS",

@@ -2,7 +2,7 @@
 
 Conventions shared by every function:
 
-- Inputs are the typed frames of ``analysis.tables.load_dataset`` (or a ``Dataset``).
+- Inputs are the typed frames of ``analysis.dataset.tables.load_dataset`` (or a ``Dataset``).
   Restrict them to one edition first (``rows_of_edition`` / ``edition_dataset``): a
   metric counts what its input holds.
 - A fact stated by several sources of one edition (the fy2024 main file and the 武蔵野市
@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.labels import label, labels
-from analysis.tables import TIDY_TABLES, Dataset
+from analysis.core.labels import label, labels
+from analysis.dataset.tables import TIDY_TABLES, Dataset
 
 CODE = "municipality_code"
 AGE_AXIS_MAX = 80  # the age axis runs 0–80; 80 stands for "80 and over"

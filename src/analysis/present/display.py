@@ -15,7 +15,7 @@ import pandas as pd
 from IPython.display import HTML, Image, display
 from matplotlib.figure import Figure
 
-from analysis.labels import label
+from analysis.core.labels import label
 
 PNG_METADATA = {"Software": None}
 # Display columns whose values are names or phrases quoted from the sources.

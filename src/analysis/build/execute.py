@@ -25,8 +25,8 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.errors import BuildError
-from analysis.paths import NOTEBOOKS_DIR, PACKAGE_DIR
+from analysis.core.errors import BuildError
+from analysis.core.paths import NOTEBOOKS_DIR, PACKAGE_DIR
 
 KERNEL_NAME = "python3"  # notebooks saved elsewhere may name a conda kernel: always use ours
 # Papermill records timestamps and durations; they would make identical builds differ.
@@ -188,7 +188,10 @@ def run_first(client, code: str) -> None:
 # gc.freeze: the imported modules are never garbage; the full collection of every reset
 # (IPython flushes its output cache with gc.collect) then skips them. Measured: a reset
 # 0.17 s → 0.007 s.
-_WARM_UP_CODE = "import analysis.display, analysis.tables, analysis.views, gc\ngc.freeze()\n"
+_WARM_UP_CODE = (
+    "import analysis.present.display, analysis.dataset.tables, analysis.present.views\n"
+    "import gc\ngc.freeze()\n"
+)
 
 
 def _warm_up() -> None:
@@ -202,7 +205,7 @@ def _warm_up() -> None:
         import nbconvert  # noqa: F401
         import weasyprint  # noqa: F401
 
-        import analysis.render  # noqa: F401
+        import analysis.build.render  # noqa: F401
         reply = _reply_to(client, request)
     finally:
         client.stop_channels()
@@ -273,7 +276,7 @@ def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
         return target
     execute_job(job, target, warm=warm)
     if job.handout_formats:
-        from analysis.render import render_notebook_file
+        from analysis.build.render import render_notebook_file
 
         render_notebook_file(target, title=job.title, lang=job.lang,
                              formats=job.handout_formats)

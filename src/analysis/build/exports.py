@@ -39,8 +39,8 @@ def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja",
     nothing when the build has no comparison (``wanted`` false)."""
     if not wanted:
         return
-    from analysis import charts, views
-    from analysis.tables import load_dataset
+    from analysis.dataset.tables import load_dataset
+    from analysis.present import charts, views
 
     dataset = load_dataset(data_dir)
     found = views.comparison_views(dataset, edition, lang, municipalities)

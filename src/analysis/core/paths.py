@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/analysis
 ROOT = PACKAGE_DIR.parents[1]
 DATA_DIR = ROOT / "data"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 REPORTS_DIR = ROOT / "reports"
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = PACKAGE_DIR / "build" / "templates"
+LABELS_FILE = PACKAGE_DIR / "core" / "labels.csv"
 
 
 def raw_dir(data_dir: Path = DATA_DIR) -> Path:

@@ -6,7 +6,7 @@ writes a complete data directory (``raw/``, ``reference/``, ``tidy/``) that pass
 ``python -m analysis validate DIR``: two editions (fy2022, fy2024) of guidebook-like
 texts with numbered municipality sections whose sentences state the facts; every tidy
 row quotes one of those sentences verbatim, and every derived value is what
-``analysis.normalize`` derives from the row's own phrase (the parsers are called here,
+``analysis.text.normalize`` derives from the row's own phrase (the parsers are called here,
 so the two can never disagree).
 
 Decisions:
@@ -17,7 +17,7 @@ Decisions:
   Territories villages (色丹村 … 蘂取村, 01695x–01700x), which have codes but no
   government. Tokyo's 23 special wards are municipalities and stay.
 - One source file per prefecture and edition. Section numbers have at most three digits
-  (``analysis.sources.parse_heading``) and names are unique only within a prefecture
+  (``analysis.text.sources.parse_heading``) and names are unique only within a prefecture
   (伊達市, 府中市 …), so a file per prefecture keeps every section unambiguous.
 - Each municipality's facts come from a random stream seeded with (seed, code): the
   same seed gives byte-identical files, and a municipality reads the same whichever
@@ -41,16 +41,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import normalize, schema
-from analysis.errors import UserError
-from analysis.paths import reference_dir
-from analysis.reference import kind_of, romaji_of
-from analysis.sources import split_sections
-from analysis.validate import (
+from analysis.core.errors import UserError
+from analysis.core.paths import reference_dir
+from analysis.dataset import schema
+from analysis.dataset.reference import kind_of, romaji_of
+from analysis.dataset.validate import (
     derived_age_columns,
     derived_date_columns,
     derived_frequency_columns,
 )
+from analysis.text import normalize
+from analysis.text.sources import split_sections
 
 CODES_CSV = reference_dir() / "japan-municipality-codes.csv"
 TOKYO_CSV = reference_dir() / "municipalities.csv"

@@ -1,12 +1,12 @@
 """The Frictionless Data Package descriptor (``data/datapackage.json``), generated from
-``analysis.schema`` so that it can never drift from the validator's contract."""
+``analysis.dataset.schema`` so that it can never drift from the validator's contract."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from analysis import schema
+from analysis.dataset import schema
 
 _TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
 

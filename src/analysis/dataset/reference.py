@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.codes import with_check_digit
+from analysis.core.codes import with_check_digit
 
 TOKYO_PREFECTURE = "東京都"
 KINDS = {"区": "special_ward", "市": "city", "町": "town", "村": "village"}

@@ -6,14 +6,14 @@ import functools
 
 import pandas as pd
 
-from analysis.paths import PACKAGE_DIR
+from analysis.core.paths import LABELS_FILE
 
 LANGS = ("ja", "en")
 
 
 @functools.cache
 def label_table() -> pd.DataFrame:
-    return pd.read_csv(PACKAGE_DIR / "labels.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(LABELS_FILE, dtype=str, keep_default_na=False)
 
 
 @functools.cache

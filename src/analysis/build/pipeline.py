@@ -1,6 +1,6 @@
 """Build the report: plan the notebook jobs, run them (papermill, worker processes, cache),
 convert them (nbconvert → HTML, WeasyPrint → PDF), export tables and figures, and publish
-the whole build atomically (``analysis.publish``).
+the whole build atomically (``analysis.build.publish``).
 
 A failed build leaves the previous report untouched, keeps the failed notebook in
 ``reports/.failed/`` and names the notebook, the cell and the error.
@@ -18,12 +18,18 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from analysis import publish
-from analysis.errors import BuildError, UserError
-from analysis.execute import NotebookJob, default_jobs, inputs_digest, job_keys, run_jobs
-from analysis.exports import write_exports
-from analysis.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT
-from analysis.report import EXECUTED, combined_report_task, finish_report
+from analysis.build import publish
+from analysis.build.assemble import EXECUTED, combined_report_task, finish_report
+from analysis.build.execute import (
+    NotebookJob,
+    default_jobs,
+    inputs_digest,
+    job_keys,
+    run_jobs,
+)
+from analysis.build.exports import write_exports
+from analysis.core.errors import BuildError, UserError
+from analysis.core.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT
 
 FORMATS = ("html", "pdf")
 EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
@@ -43,7 +49,7 @@ class BuildOptions:
     jobs: int = field(default_factory=default_jobs)
     force: bool = False
     progress: bool = True
-    warm: bool = True  # reuse one kernel per worker (see analysis.execute)
+    warm: bool = True  # reuse one kernel per worker (see analysis.build.execute)
     notebooks_dir: Path = NOTEBOOKS_DIR  # another copy of the notebooks, e.g. edited ones
     only: tuple[str, ...] = ()  # kinds of notebook to build (see NOTEBOOKS); empty: default
     scheduler: str | None = None  # a Dask scheduler's address: run the notebooks there
@@ -68,7 +74,7 @@ class BuildOptions:
 
 def check_options(options: BuildOptions) -> BuildOptions:
     """Reject options that would be unsafe or meaningless, before anything runs."""
-    from analysis.tables import load_municipalities, load_sources
+    from analysis.dataset.tables import load_municipalities, load_sources
 
     if not EDITION_PATTERN.fullmatch(options.edition):
         raise UserError(f"--edition {options.edition!r}: an edition looks like fy2024")
@@ -121,7 +127,7 @@ def check_out_dir(out_dir: Path, data_dir: Path) -> Path:
 
 def edition_municipalities(data_dir: Path, edition: str) -> list[str]:
     """Codes of the municipalities the edition documents, in code order."""
-    from analysis.tables import load_sources, load_tidy
+    from analysis.dataset.tables import load_sources, load_tidy
 
     sources = load_sources(data_dir)
     in_edition = set(sources.loc[sources["edition"] == edition, "source_id"])
@@ -132,8 +138,8 @@ def edition_municipalities(data_dir: Path, edition: str) -> list[str]:
 
 def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
     """The notebooks of one build, in report order."""
-    from analysis.labels import label
-    from analysis.tables import load_municipalities
+    from analysis.core.labels import label
+    from analysis.dataset.tables import load_municipalities
 
     name_column = "name_romaji" if options.lang == "en" else "name"
     names = load_municipalities(options.data_dir).set_index("municipality_code")[name_column]
@@ -150,7 +156,7 @@ def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
                                  "municipalities": list(options.municipalities), **common},
                                 **place))
     if "edition_changes" in options.kinds and not options.municipalities:
-        from analysis.tables import load_sources, previous_edition
+        from analysis.dataset.tables import load_sources, previous_edition
 
         earlier = previous_edition(load_sources(options.data_dir), options.edition)
         if earlier:
@@ -245,7 +251,7 @@ def _in_thread(function, *args) -> Future:
 def check_data(data_dir: Path, shown: int = 20) -> None:
     """Refuse to build from data that does not validate: a notebook traceback is no way to
     tell a data steward that row 12 of a CSV is wrong."""
-    from analysis.validate import validate
+    from analysis.dataset.validate import validate
 
     _, problems = validate(data_dir)
     if problems:

@@ -1,0 +1,1 @@
+"""Comparison metrics: pure functions from the tidy tables to tidy result frames."""

@@ -1,0 +1,2 @@
+"""Curator and scale tools: candidate facts from a source text (extract) and synthetic
+national data (synth)."""
