@@ -190,3 +190,26 @@ def test_charts_keep_their_inputs_unchanged() -> None:
     before = coverage.copy()
     charts.channel_coverage_heatmap(coverage)
     pd.testing.assert_frame_equal(coverage, before)
+
+
+def test_charts_are_identical_across_processes_with_different_hash_seeds() -> None:
+    """Set order follows the process's string hash seed; a chart drawn in another build
+    (another process) must still be byte-identical (reproducible builds)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib\n"
+        "from analysis.compare import metrics\n"
+        "from analysis.dataset.tables import load_dataset\n"
+        "from analysis.present import charts\n"
+        "d = metrics.edition_dataset(load_dataset(), 'fy2024')\n"
+        "e = metrics.collaboration_edges(d.collaborations, d.municipalities)\n"
+        "print(hashlib.sha256(charts.figure_bytes(charts.collaboration_graph(e))).hexdigest())\n"
+    )
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ,
+                                               "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1, digests

@@ -595,7 +595,13 @@ def _component_layout(graph: nx.Graph, columns: int = 3) -> dict[str, tuple[floa
     for i, nodes in enumerate(components):
         centre = np.array([(i % columns) * 3.0, -(i // columns) * 3.0])
         scale = min(1.0, 0.45 * len(nodes) ** 0.5)
-        layout = nx.spring_layout(graph.subgraph(nodes), seed=7, scale=scale)
+        # A subgraph view iterates its nodes in set order, which changes with the string
+        # hash seed of the process: the seeded layout then differs from run to run. A graph
+        # built in sorted order lays out the same in every process.
+        component = nx.Graph()
+        component.add_nodes_from(nodes)
+        component.add_edges_from(sorted(tuple(sorted(e)) for e in graph.subgraph(nodes).edges))
+        layout = nx.spring_layout(component, seed=7, scale=scale)
         position |= {n: tuple(centre + xy) for n, xy in layout.items()}
     return position
 
