@@ -211,5 +211,5 @@ def test_charts_are_identical_across_processes_with_different_hash_seeds() -> No
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               check=True, env={**os.environ,
                                                "PYTHONHASHSEED": seed}).stdout
-               for seed in ("1", "2", "3")}
+               for seed in ("0", "4")}  # two seeds that ordered the nodes differently
     assert len(digests) == 1, digests
