@@ -85,25 +85,42 @@ def test_a_cell_that_raises_fails_cleanly(subset_out: Path, tmp_path: Path) -> N
     assert (subset_out / ".failed" / f"profile-{CODE}.ipynb").exists()
 
 
+def sleeping_notebooks(directory: Path, marker: Path) -> Path:
+    """A copy of the notebooks whose profile, once running, writes ``marker`` and sleeps:
+    a build killed after the marker appears is killed while a notebook executes."""
+    directory.mkdir()
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        shutil.copy(path, directory / path.name)
+    profile = nbformat.read(directory / "profile.ipynb", as_version=4)
+    profile.cells.append(nbformat.v4.new_code_cell(
+        f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(120)"))
+    nbformat.write(profile, directory / "profile.ipynb")
+    return directory
+
+
 @pytest.mark.parametrize("fault", ["before_publish", "mid_execution"])
-def test_killed_build_leaves_the_previous_report(subset_out: Path, fault: str) -> None:
+def test_killed_build_leaves_the_previous_report(subset_out: Path, fault: str,
+                                                 tmp_path: Path) -> None:
     live_before = tree_digest(subset_out / SUBSET)
     target_before = (subset_out / SUBSET).resolve()
     if fault == "before_publish":
         result = build(subset_out, "--force", env={"ANALYSIS_FAULT": "before_publish"})
         assert result.returncode == -signal.SIGKILL, result.returncode
     else:
+        marker = tmp_path / "profile-running"
+        notebooks = sleeping_notebooks(tmp_path / "notebooks", marker)
         process = subprocess.Popen(
             [sys.executable, "-m", "analysis", "build", "--municipality", CODE, "--only", ONLY,
-             "--out", str(subset_out), "--quiet", "--force"], cwd=ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list(
-                (subset_out / ".builds").glob(f"{SUBSET}-*/notebooks/*.ipynb")):
-            time.sleep(0.1)  # wait until a notebook is being executed
+             "--out", str(subset_out), "--quiet", "--force", "--notebooks", str(notebooks)],
+            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+        deadline = time.monotonic() + 120
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        running = marker.exists() and process.poll() is None
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        assert running, "the profile notebook never started: nothing was killed mid-execution"
     assert (subset_out / SUBSET).resolve() == target_before
     assert tree_digest(subset_out / SUBSET) == live_before
     assert build(subset_out, "--force").returncode == 0  # and the next build succeeds
@@ -163,7 +180,7 @@ def test_english_check_catches_japanese() -> None:
     (["--municipality", "999999"], "not a municipality code"),
     (["--edition", 'fy2024"\nx=1'], "an edition looks like fy2024"),
     (["--edition", "fy1999"], "not in"),
-    (["--out", "../outside"], "'..' is not allowed"),
+    (["--out", "../outside"], "--out ../outside: '..' is not allowed in an output path"),
     (["--out", "data/tidy"], "inside"),
     (["--jobs", "0"], "must be 1 or more"),
     (["--format", "docx"], "formats are"),
@@ -172,9 +189,13 @@ def test_bad_options_are_refused(args: list[str], message: str, tmp_path: Path) 
     arguments = ["build", *args]
     if "--out" not in args:
         arguments += ["--out", str(tmp_path)]
+    # where the build would have written, as the command line (run in ROOT) names it
+    out = Path(os.path.normpath(ROOT / arguments[arguments.index("--out") + 1]))
+    existed = out.exists()
     result = run_cli(*arguments)
     assert_clean_failure(result, message)
-    assert not (tmp_path / ".builds").exists() or not any((tmp_path / ".builds").iterdir())
+    assert out.exists() == existed, out
+    assert not (out / ".builds").exists() or not any((out / ".builds").iterdir())
 
 
 def test_invalid_data_is_refused_before_anything_runs(tmp_path: Path) -> None:

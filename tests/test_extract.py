@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.core.labels import labels
-from analysis.text.sources import normalize_for_match
+from analysis.text.fold import fold
 from analysis.tools.extract import (
     CANDIDATE_COLUMNS,
     COMPARE_COLUMNS,
@@ -188,12 +188,12 @@ def test_quotes_and_phrases_are_verbatim(source_id: str) -> None:
             "fy2022_part2": "guidebook-appendix-fy2022-part2.txt",
             "visit_musashino_20241203": "supportnet-visit-musashino-2024-12-03.txt"}[source_id]
     text = (RAW / file).read_text(encoding="utf-8")
-    source = normalize_for_match(text)
+    source = fold(text)
     assert not frame.empty
     for row in frame.itertuples():
         assert "\n" not in row.quote
-        assert normalize_for_match(row.quote) in source
-        assert normalize_for_match(row.phrase) in normalize_for_match(row.quote)
+        assert fold(row.quote) in source
+        assert fold(row.phrase) in fold(row.quote)
         assert text[row.start] == row.phrase[0]
 
 

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from analysis.text.fold import fold
 from analysis.text.sources import (
     Section,
     SectionOrderError,
-    normalize_for_match,
     parse_heading,
     quote_in_section,
-    quote_span,
     quote_spans,
     section_of,
     split_sections,
@@ -39,6 +38,12 @@ EXPECTED_SECTIONS = {
     FY2022_PART2: [("八王子市", 4), ("町田市", 5), ("日野市", 6), ("国立市", 7), ("大島町", 8)],
     FY2024_FLYERS: [("武蔵野市", 11)],
 }
+
+
+def first_span(text: str, quote: str) -> tuple[int, int] | None:
+    """The first occurrence of ``quote`` in ``text``, or None."""
+    spans = quote_spans(text, quote)
+    return spans[0] if spans else None
 
 
 @cache
@@ -171,46 +176,46 @@ def test_intake_form_falls_in_nerima_section() -> None:
     assert section_of(sections_of(FY2024), form) == section_named(FY2024, "練馬区")
 
 
-# --- quote_span ---------------------------------------------------------------------
+# --- quote_spans: the first occurrence -------------------------------------------
 
 
 def test_quote_span_full_width_digits() -> None:
     text = "前文\n令和３年４月に開設\n"
-    start, end = quote_span(text, "令和3年4月に開設")
+    start, end = first_span(text, "令和3年4月に開設")
     assert text[start:end] == "令和３年４月に開設"
 
 
 def test_quote_span_kangxi_radicals() -> None:
     text = "墨⽥区ひきこもり専⽤\n"  # ⽥ U+2F65, ⽤ U+2F64
-    assert quote_span(text, "墨田区ひきこもり専用") == (0, len(text) - 1)
-    assert quote_span(text, "専用") == (text.index("専"), len(text) - 1)
+    assert first_span(text, "墨田区ひきこもり専用") == (0, len(text) - 1)
+    assert first_span(text, "専用") == (text.index("専"), len(text) - 1)
     # and the other way round: a quote written with radicals finds ordinary kanji
-    assert quote_span("支援", "⽀援") == (0, 2)
+    assert first_span("支援", "⽀援") == (0, 2)
 
 
 def test_quote_span_extraction_spaces_and_line_breaks() -> None:
     text = "「 ひき こ も り 支援部会」 では、\n家族会"
-    start, end = quote_span(text, "ひきこもり支援部会」では、家族会")
+    start, end = first_span(text, "ひきこもり支援部会」では、家族会")
     assert text[start:end] == "ひき こ も り 支援部会」 では、\n家族会"
     # the span is trimmed to the matched characters, not the surrounding whitespace
-    assert quote_span("  ひき こ\n", "ひきこ") == (2, 6)
+    assert first_span("  ひき こ\n", "ひきこ") == (2, 6)
 
 
 def test_quote_span_length_changing_normalisation() -> None:
     text = "株式会社は㈱と略す"  # ㈱ -> (株): one char becomes three
-    start, end = quote_span(text, "(株)と略")
+    start, end = first_span(text, "(株)と略")
     assert text[start:end] == "㈱と略"
     # a match starting inside the expansion still maps to the whole source character
-    assert quote_span(text, "株)と") == (text.index("㈱"), text.index("と") + 1)
+    assert first_span(text, "株)と") == (text.index("㈱"), text.index("と") + 1)
     # combining dakuten composes with its base character
     text = "か\u3099っこう"
-    assert quote_span(text, "がっこう") == (0, len(text))
+    assert first_span(text, "がっこう") == (0, len(text))
 
 
 def test_quote_span_misses() -> None:
-    assert quote_span("ひきこもり", "ひきこもらない") is None
-    assert quote_span("ひきこもり", "") is None
-    assert quote_span("ひきこもり", " \n ") is None
+    assert first_span("ひきこもり", "ひきこもらない") is None
+    assert first_span("ひきこもり", "") is None
+    assert first_span("ひきこもり", " \n ") is None
     assert quote_spans("ああ", "あ") == [(0, 1), (1, 2)]
 
 
@@ -219,7 +224,7 @@ def test_normalised_index_agrees_with_whole_text_nfkc() -> None:
     # otherwise quotes (normalised whole) could miss matches in the sources
     for name in [FY2024, FY2024_FLYERS, FY2022_PART1, FY2022_PART2, VISIT]:
         text = read(name)
-        assert quote_span(text, text) == (len(text) - len(text.lstrip()), len(text.rstrip()))
+        assert first_span(text, text) == (len(text) - len(text.lstrip()), len(text.rstrip()))
 
 
 # --- quotes in the real sources -----------------------------------------------------
@@ -230,10 +235,10 @@ MUSASHINO_QUOTE = "現在、3名の福祉相談コーディネーターがひき
 
 def test_real_quote_maps_back_to_original_text() -> None:
     text = read(FY2024)
-    start, end = quote_span(text, MUSASHINO_QUOTE)
+    start, end = first_span(text, MUSASHINO_QUOTE)
     original = text[start:end]
     assert "\n" in original and "３" in original
-    assert normalize_for_match(original) == normalize_for_match(MUSASHINO_QUOTE)
+    assert fold(original) == fold(MUSASHINO_QUOTE)
     assert section_of(sections_of(FY2024), start) == section_named(FY2024, "武蔵野市")
 
 

@@ -29,7 +29,7 @@ from analysis.build.execute import (
 )
 from analysis.build.exports import write_exports
 from analysis.core.errors import BuildError, UserError
-from analysis.core.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT
+from analysis.core.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT, refuse_parent_steps
 
 FORMATS = ("html", "pdf")
 EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
@@ -108,9 +108,7 @@ def check_out_dir(out_dir: Path, data_dir: Path) -> Path:
     ``..`` components are refused outright: an output path is typed by a person, and a
     path that climbs out of where it seems to point is a mistake or an attack.
     """
-    out_dir = Path(out_dir)
-    if ".." in out_dir.parts:
-        raise UserError(f"--out {out_dir}: '..' is not allowed in the output path")
+    out_dir = refuse_parent_steps(out_dir, "--out")
     resolved = out_dir.resolve()
     protected = [Path(data_dir).resolve(), (ROOT / "src").resolve(),
                  (ROOT / "notebooks").resolve(), (ROOT / "tests").resolve()]

@@ -31,3 +31,18 @@ def tidy_dir(data_dir: Path = DATA_DIR) -> Path:
 def reference_dir(data_dir: Path = DATA_DIR) -> Path:
     """Municipality reference table and boundaries."""
     return Path(data_dir) / "reference"
+
+
+def refuse_parent_steps(path: Path, option: str) -> Path:
+    """An output path a person typed, refused when it has ``..`` steps.
+
+    ``..`` is refused outright rather than resolved: a path that climbs out of where it
+    seems to point is a mistake or an attack, and a report or workbook must not land
+    beside the inputs by accident.
+    """
+    from analysis.core.errors import UserError
+
+    if ".." in Path(path).parts:
+        raise UserError(f"{option} {path}: '..' is not allowed in an output path; give a "
+                        "path without parent-directory steps")
+    return Path(path)

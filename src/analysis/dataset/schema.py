@@ -44,6 +44,27 @@ class ForeignKey:
 
 
 @dataclass(frozen=True)
+class Derivation:
+    """Columns derived from a phrase column by a rule of ``analysis.text.derive``:
+    ``columns`` maps the rule's outputs to this table's columns."""
+
+    text_column: str
+    rule: str
+    columns: tuple[tuple[str, str], ...]
+
+    def cells(self, text: str) -> dict[str, str]:
+        """The derived cells of this table for ``text`` (column → value)."""
+        from analysis.text.derive import derive
+
+        mapping = dict(self.columns)
+        return {mapping[output]: value for output, value in derive(self.rule, text).items()}
+
+
+def _same_names(*names: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, name) for name in names)
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     path: str  # relative to the data directory
@@ -52,6 +73,7 @@ class Table:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+    derivations: tuple[Derivation, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -186,6 +208,8 @@ SERVICES = Table(
     ),
     primary_key=("service_id",),
     foreign_keys=(_MUNI_FK, _SOURCE_FK),
+    derivations=(Derivation("established_text", "date",
+                             (("year", "established_year"), ("month", "established_month"))),)
 )
 
 CHANNELS = Table(
@@ -212,6 +236,7 @@ TARGET_AGES = Table(
         _quote(), _note(),
     ),
     foreign_keys=(_SERVICE_FK, _MUNI_FK, _SOURCE_FK),
+    derivations=(Derivation("age_text", "age", _same_names("age_min", "age_max", "approximate")),),
 )
 
 MEETINGS = Table(
@@ -231,6 +256,8 @@ MEETINGS = Table(
     ),
     primary_key=("meeting_id",),
     foreign_keys=(ForeignKey("service_id", "services", "service_id"), _MUNI_FK, _SOURCE_FK),
+    derivations=(Derivation("frequency_text", "frequency",
+                             _same_names("regular", "per_year", "approximate")),)
 )
 
 MEETING_BODIES = Table(
@@ -264,6 +291,11 @@ NETWORK_BODIES = Table(
     primary_key=("body_id",),
     foreign_keys=(_MUNI_FK, _SOURCE_FK,
                   ForeignKey("parent_body_id", "network_bodies", "body_id")),
+    derivations=(
+        Derivation("established_text", "date",
+                   (("year", "established_year"), ("month", "established_month"))),
+        Derivation("member_count_text", "count", (("count", "member_count"),)),
+    )
 )
 
 NETWORK_BODY_MEMBERS = Table(
@@ -291,6 +323,7 @@ MILESTONES = Table(
     ),
     primary_key=("milestone_id",),
     foreign_keys=(_MUNI_FK, _SOURCE_FK),
+    derivations=(Derivation("date_text", "date", _same_names("year", "month")),),
 )
 
 COLLABORATIONS = Table(

@@ -27,9 +27,17 @@ from pandera.errors import SchemaErrors
 
 from analysis.core.codes import code_problem
 from analysis.dataset import schema
+from analysis.dataset.source_readers import read_source_text
 from analysis.dataset.tables import TableReadError, decode_csv_bytes
 from analysis.text import normalize
-from analysis.text.sources import normalize_for_match, quote_spans, split_sections
+from analysis.text.fold import fold
+from analysis.text.sources import (
+    Section,
+    quote_in_section,
+    quote_spans,
+    section_of,
+    split_sections,
+)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MIN_QUOTE_CHARS = 6
@@ -325,8 +333,8 @@ def row_rule_problems(data: DataSet) -> Iterator[Problem]:
 @dataclass(frozen=True)
 class SourceText:
     text: str
-    normalized: str
-    sections: dict[str, list[tuple[int, int]]]  # municipality name → spans
+    folded: str  # the text in comparison form (analysis.text.fold)
+    sections: list[Section]
 
 
 def source_texts(data: DataSet) -> dict[str, SourceText]:
@@ -334,29 +342,23 @@ def source_texts(data: DataSet) -> dict[str, SourceText]:
     result = {}
     if "sources" not in data.frames:
         return result
-    names = {}
-    if "municipalities" in data.frames:
-        names = dict(zip(data["municipalities"]["municipality_code"],
-                         data["municipalities"]["name"], strict=True))
+    names = _municipality_names(data)
     for row in data["sources"].itertuples():
         path = data.root / "raw" / row.file
         if not _safe_child(path, data.root / "raw") or not path.is_file():
             continue
-        if row.kind == "steward_submission" and path.suffix == ".xlsx":
-            # Extension point: a submission's source is its archived workbook, and its
-            # text is the evidence cells the rows quote (analysis.excel).
-            from analysis.excel import submission_text
-
-            text = submission_text(path)
-        else:
-            text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_source_text(path)
         whole = names.get(row.municipality_code) if row.municipality_code else None
-        sections: dict[str, list[tuple[int, int]]] = {}
-        for section in split_sections(text, whole_file_municipality=whole):
-            sections.setdefault(section.municipality_name, []).append(
-                (section.start, section.end))
-        result[row.source_id] = SourceText(text, normalize_for_match(text), sections)
+        result[row.source_id] = SourceText(
+            text, fold(text), split_sections(text, whole_file_municipality=whole))
     return result
+
+
+def _municipality_names(data: DataSet) -> dict[str, str]:
+    if "municipalities" not in data.frames:
+        return {}
+    return dict(zip(data["municipalities"]["municipality_code"],
+                    data["municipalities"]["name"], strict=True))
 
 
 def _safe_child(path: Path, parent: Path) -> bool:
@@ -391,10 +393,7 @@ def source_problems(data: DataSet) -> Iterator[Problem]:
 
 def provenance_problems(data: DataSet) -> Iterator[Problem]:
     texts = source_texts(data)
-    names = {}
-    if "municipalities" in data.frames:
-        names = dict(zip(data["municipalities"]["municipality_code"],
-                         data["municipalities"]["name"], strict=True))
+    names = _municipality_names(data)
     for table in schema.TIDY:
         if table.name not in data.frames or "quote" not in table.columns:
             continue
@@ -407,33 +406,30 @@ def provenance_problems(data: DataSet) -> Iterator[Problem]:
 def _row_provenance(table: schema.Table, row_number: int, row: pd.Series, code: str,
                     names: dict[str, str], texts: dict[str, SourceText]) -> Iterator[Problem]:
     quote = row["quote"]
-    normalized_quote = normalize_for_match(quote)
-    if not normalized_quote:
+    folded_quote = fold(quote)
+    if not folded_quote:
         return  # reported as a required cell
-    if len(normalized_quote) < MIN_QUOTE_CHARS:
+    if len(folded_quote) < MIN_QUOTE_CHARS:
         yield Problem(table.path, row_number, "quote", quote,
                       f"is shorter than {MIN_QUOTE_CHARS} characters",
                       "quote the whole phrase that states the fact")
         return
     for column in table.columns:
-        if column.endswith("_text") and row[column] and (
-                normalize_for_match(row[column]) not in normalized_quote):
+        if column.endswith("_text") and row[column] and fold(row[column]) not in folded_quote:
             yield Problem(table.path, row_number, column, row[column],
                           "does not appear in the row's quote",
                           "copy the phrase exactly as the quote writes it")
     source = texts.get(row["source_id"])
     if source is None:
         return  # unknown source: reported as a reference problem
-    if normalized_quote not in source.normalized:
+    if folded_quote not in source.folded:
         yield Problem(table.path, row_number, "quote", quote,
                       f"is not verbatim in source {row['source_id']}",
                       "copy the passage exactly from the source file (line breaks may be "
                       "dropped; nothing else changed)")
         return
     name = names.get(code)
-    spans = source.sections.get(name or "", [])
-    if name and not any(start <= s and e <= end for s, e in quote_spans(source.text, quote)
-                        for start, end in spans):
+    if name and not quote_in_section(source.text, quote, name, source.sections):
         others = _sections_containing(source, quote)
         where = f" (it is in the section of {', '.join(others)})" if others else ""
         yield Problem(table.path, row_number, "quote", quote,
@@ -442,95 +438,44 @@ def _row_provenance(table: schema.Table, row_number: int, row: pd.Series, code: 
 
 
 def _sections_containing(source: SourceText, quote: str) -> list[str]:
-    found = []
-    for span_start, span_end in quote_spans(source.text, quote):
-        for name, spans in source.sections.items():
-            if any(s <= span_start and span_end <= e for s, e in spans):
-                found.append(name)
-    return sorted(set(found))
+    """Names of the sections an occurrence of the quote lies in."""
+    found = {section.municipality_name
+             for start, end in quote_spans(source.text, quote)
+             if (section := section_of(source.sections, start)) and section.contains(start, end)}
+    return sorted(found)
 
 
 # ---------------------------------------------------------------- derived values --------
 
-def _fmt_number(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _fmt_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def derived_problems(data: DataSet) -> Iterator[Problem]:
-    """Values must equal what the normalizers derive from the row's own text."""
-    rules: list[tuple[schema.Table, str, Callable[[str], dict[str, str]]]] = [
-        (schema.MEETINGS, "frequency_text", derived_frequency_columns),
-        (schema.TARGET_AGES, "age_text", derived_age_columns),
-        (schema.SERVICES, "established_text", _derive_date("established_year",
-                                                           "established_month")),
-        (schema.NETWORK_BODIES, "established_text", _derive_date("established_year",
-                                                                 "established_month")),
-        (schema.MILESTONES, "date_text", _derive_date("year", "month")),
-        (schema.NETWORK_BODIES, "member_count_text", _derive_count),
-    ]
-    for table, text_column, derive in rules:
+    """Values must equal what the derivation rules (``analysis.text.derive``, declared per
+    table in the schema) give for the row's own phrase."""
+    for table in schema.TIDY:
         if table.name not in data.frames:
             continue
         frame = data[table.name]
-        for index, row in frame.iterrows():
-            text = row[text_column]
-            try:
-                expected = derive(text)
-            except normalize.NormalizeError as error:
-                yield Problem(table.path, index + 2, text_column, text,
-                              f"cannot be interpreted: {error}",
-                              "write the phrase as the source does, or move doubt to note")
-                continue
-            for column, value in expected.items():
-                if row[column] != value:
-                    yield Problem(table.path, index + 2, column, row[column],
-                                  f"differs from what {text_column} {text!r} gives "
-                                  f"({value or 'empty'})",
-                                  f"set it to {value!r}" if value else "leave it empty")
+        for derivation in table.derivations:
+            yield from _derivation_problems(table, frame, derivation)
 
 
-def derived_frequency_columns(text: str) -> dict[str, str]:
-    """regular / per_year / approximate as the normalizer derives them (the contract)."""
-    if not text:
-        return {"regular": "unknown", "per_year": ""}
-    parsed = normalize.parse_frequency(text)
-    return {"regular": _fmt_bool(parsed.regular), "per_year": _fmt_number(parsed.per_year),
-            "approximate": _fmt_bool(parsed.approximate)}
-
-
-def derived_age_columns(text: str) -> dict[str, str]:
-    """age_min / age_max / approximate as the normalizer derives them."""
-    parsed = normalize.parse_age_range(text)
-    return {"age_min": _fmt_number(parsed.age_min), "age_max": _fmt_number(parsed.age_max),
-            "approximate": _fmt_bool(parsed.approximate)}
-
-
-def _derive_date(year_column: str, month_column: str) -> Callable[[str], dict[str, str]]:
-    def derive(text: str) -> dict[str, str]:
-        year, month = derived_date_columns(text)
-        return {year_column: year, month_column: month}
-    return derive
-
-
-def derived_date_columns(text: str) -> tuple[str, str]:
-    """(year, month) of a date phrase; both empty without a phrase (a date without the
-    phrase it comes from is not sourced)."""
-    if not text:
-        return "", ""
-    parsed = normalize.parse_japanese_date(text)
-    return str(parsed.year), _fmt_number(parsed.month)
-
-
-def _derive_count(text: str) -> dict[str, str]:
-    if not text:
-        return {"member_count": ""}
-    return {"member_count": str(normalize.parse_count(text))}
+def _derivation_problems(table: schema.Table, frame: pd.DataFrame,
+                         derivation: schema.Derivation) -> Iterator[Problem]:
+    text_column = derivation.text_column
+    for index, row in frame.iterrows():
+        text = row[text_column]
+        try:
+            expected = derivation.cells(text)
+        except normalize.NormalizeError as error:
+            yield Problem(table.path, index + 2, text_column, text,
+                          f"cannot be interpreted: {error}",
+                          "write the phrase as the source does, or move doubt to note")
+            continue
+        for column, value in expected.items():
+            if row[column] != value:
+                yield Problem(table.path, index + 2, column, row[column],
+                              f"differs from what {text_column} {text!r} gives "
+                              f"({value or 'empty'})",
+                              f"set it to {value!r}" if value else "leave it empty")
 
 
 # ---------------------------------------------------------------- entry point -----------

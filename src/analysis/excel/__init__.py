@@ -7,8 +7,9 @@ Layout shared by all workbooks: row 1 holds the Japanese column names (for peopl
 the English keys (what the importer reads and the tidy CSVs use), data start on row 3, so
 a row number in a message is the row number Excel shows.
 
-``submission_text`` is the validator's extension point: the "source text" of a
-``steward_submission`` is its archived workbook's evidence cells.
+``submission_text`` is registered as the source reader of ``.xlsx`` files (an entry point,
+see ``analysis.dataset.source_readers``): the "source text" of a ``steward_submission``
+is its archived workbook's evidence cells.
 """
 
 from __future__ import annotations

@@ -8,18 +8,13 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from analysis.core.errors import UserError
+from analysis.core.paths import refuse_parent_steps
 from analysis.dataset.validate import DataSet, validate
 
 
 def checked_output(path: Path, option: str) -> Path:
-    """An output path a user gave: an .xlsx file in an existing directory, no '..' steps.
-
-    '..' is refused outright (rather than resolved) so that a path copied from a script
-    cannot climb out of the directory the user meant.
-    """
-    if ".." in path.parts:
-        raise UserError(f"{option} {path}: contains '..'; give a path without parent-directory "
-                        "steps")
+    """An output path a user gave: an .xlsx file in an existing directory, no '..' steps."""
+    refuse_parent_steps(path, option)
     if path.suffix.lower() != ".xlsx":
         raise UserError(f"{option} {path}: the file name must end in .xlsx")
     if not path.parent.is_dir():

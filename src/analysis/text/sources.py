@@ -6,7 +6,7 @@ found inside the section of the municipality it is attributed to. This module pr
 the two building blocks for that check:
 
 * :func:`split_sections` finds the section headings and their character spans;
-* :func:`quote_span` finds a quote in a text after NFKC normalisation and removal of
+* :func:`quote_spans` finds a quote in a text after NFKC normalisation and removal of
   all whitespace (PDF extraction inserts spaces and line breaks inside words, and some
   flyer text uses Kangxi-radical code points such as ``⽀`` for ``支``), and maps the
   match back to offsets in the *original* text, so spans can be shown and re-checked.
@@ -23,13 +23,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from analysis.text.fold import clusters, fold, fold_cluster
+
 __all__ = [
     "Section",
     "SectionOrderError",
-    "normalize_for_match",
     "parse_heading",
     "quote_in_section",
-    "quote_span",
     "quote_spans",
     "section_of",
     "split_sections",
@@ -83,11 +83,6 @@ _NUMBERED_LINE_RE = re.compile(r"(?P<number>\d{1,3})\s+(?P<rest>\S.*)")
 def _remove_whitespace(s: str) -> str:
     """Drop every whitespace character (``str.isspace``), wherever it occurs."""
     return "".join(ch for ch in s if not ch.isspace())
-
-
-def normalize_for_match(s: str) -> str:
-    """NFKC-normalise ``s`` and remove all whitespace: the form quotes are compared in."""
-    return _remove_whitespace(unicodedata.normalize("NFKC", s))
 
 
 def parse_heading(line: str) -> tuple[int, str] | None:
@@ -170,70 +165,45 @@ def section_of(sections: Sequence[Section], offset: int) -> Section | None:
     return next((s for s in sections if s.start <= offset < s.end), None)
 
 
-def _clusters(text: str) -> Iterable[tuple[int, int]]:
-    """Yield ``(start, end)`` of each base character plus its combining marks.
-
-    NFKC is applied per cluster rather than per code point because a combining mark
-    (e.g. U+3099, the combining dakuten in "か\\u3099") composes with the character
-    before it; normalising them together gives the same result as normalising the
-    whole text, while keeping each output character traceable to its origin.
-    """
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or not unicodedata.combining(text[i]):
-            yield start, i
-            start = i
-
-
 @lru_cache(maxsize=32)
-def _normalized_index(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
-    """Return the match form of ``text`` and, per normalised character, its origin.
+def _folded_index(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """Return the folded form of ``text`` and, per folded character, its origin.
 
     ``starts[j]`` / ``ends[j]`` are the original offsets of the cluster that produced
-    normalised character ``j``. NFKC may change length in both directions (one
-    Kangxi radical -> one kanji, "㈱" -> "(株)", "か\\u3099" -> "が"), hence the
-    explicit map instead of offset arithmetic. Cached because the same source text is
-    searched for many quotes.
+    folded character ``j``. Folding may change length in both directions (one Kangxi
+    radical -> one kanji, "㈱" -> "(株)", "か\\u3099" -> "が"), hence the explicit map
+    instead of offset arithmetic. Cached because the same source text is searched for
+    many quotes.
     """
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for start, end in _clusters(text):
-        for ch in unicodedata.normalize("NFKC", text[start:end]):
-            if not ch.isspace():
-                chars.append(ch)
-                starts.append(start)
-                ends.append(end)
+    for start, end in clusters(text):
+        for ch in fold_cluster(text[start:end]):
+            chars.append(ch)
+            starts.append(start)
+            ends.append(end)
     return "".join(chars), tuple(starts), tuple(ends)
 
 
 def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Return the original-text spans of every occurrence of ``quote`` in ``text``.
 
-    Both are compared in :func:`normalize_for_match` form, so the quote may span line
+    Both are compared folded (``analysis.text.fold``), so the quote may span line
     breaks and extraction spaces. Each span starts at the first matched character and
     ends after the last one (whitespace around the match is not included). Overlapping
     occurrences are all reported. An empty (or all-whitespace) quote matches nothing.
     """
-    needle = normalize_for_match(quote)
+    needle = fold(quote)
     if not needle:
         return []
-    haystack, starts, ends = _normalized_index(text)
+    haystack, starts, ends = _folded_index(text)
     spans: list[tuple[int, int]] = []
     j = haystack.find(needle)
     while j != -1:
         spans.append((starts[j], ends[j + len(needle) - 1]))
         j = haystack.find(needle, j + 1)
     return spans
-
-
-def quote_span(text: str, quote: str) -> tuple[int, int] | None:
-    """Return the original-text span of the first occurrence of ``quote``, or None.
-
-    See :func:`quote_spans` for how text and quote are compared.
-    """
-    spans = quote_spans(text, quote)
-    return spans[0] if spans else None
 
 
 def quote_in_section(

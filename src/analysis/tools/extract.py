@@ -20,7 +20,6 @@ disagree with their phrase.
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -30,9 +29,12 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.errors import UserError
+from analysis.core.formats import format_number
 from analysis.core.paths import DATA_DIR, raw_dir
+from analysis.dataset import schema
 from analysis.dataset.tables import TableReadError, load_municipalities, load_sources, load_tidy
 from analysis.text import normalize
+from analysis.text.fold import fold_cluster
 from analysis.text.normalize import NormalizeError
 from analysis.text.sources import SectionOrderError, quote_spans, split_sections
 
@@ -111,12 +113,6 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return [s for a, b in bounds if (s := _sentence(text, a, b)) is not None]
 
 
-@functools.lru_cache(maxsize=8192)
-def _match_form(ch: str) -> str:
-    """One character as the finders see it: normalize_text'ed, whitespace dropped."""
-    return "".join(normalize.normalize_text(ch).split())
-
-
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
@@ -130,7 +126,7 @@ def _compact(quote: str) -> tuple[str, tuple[int, ...]]:
     letters, so that "LINE SNS" stays two words and neither hides the other.
     """
     pairs = [(c, i) for i, ch in enumerate(quote)
-             for c in (" " if ch.isspace() else _match_form(ch))]
+             for c in (" " if ch.isspace() else fold_cluster(ch))]
     kept: list[tuple[str, int]] = []
     for k, (c, i) in enumerate(pairs):
         if c == " ":
@@ -224,11 +220,6 @@ _COUNT_RE = re.compile(
 )
 
 
-def _fmt_number(value: float) -> str:
-    """12.0 → "12", 0.5 → "0.5": the form validate and the tables use."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
 def _age_value(phrase: str) -> str:
     parsed = normalize.parse_age_range(phrase)
     if parsed.age_min is None and parsed.age_max is None:
@@ -242,7 +233,7 @@ def _frequency_value(phrase: str) -> str:
     if not parsed.regular:
         return "irregular"
     # 年数回, 定期的: recurring, but the text gives no number (meetings: per_year empty)
-    return "uncounted" if parsed.per_year is None else _fmt_number(parsed.per_year)
+    return "uncounted" if parsed.per_year is None else format_number(parsed.per_year)
 
 
 def _date_value(phrase: str) -> str:
@@ -417,7 +408,7 @@ def _frequency_key(regular: str, per_year: str) -> str:
         return "irregular"
     if regular == "true":
         try:
-            return _fmt_number(float(per_year)) if per_year else "uncounted"
+            return format_number(float(per_year)) if per_year else "uncounted"
         except ValueError:  # a malformed cell is validate's to report; match it as written
             return per_year
     return ""  # regular "unknown": no frequency stated, nothing to contain a candidate
@@ -494,26 +485,16 @@ def _missing(candidates: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _derived_columns(kind: str, text: str) -> dict[str, str]:
-    """What the normalizers derive from a ``*_text`` phrase, in table-cell form."""
-    if kind == "frequency":
-        if not text:
-            return {"regular": "unknown", "per_year": ""}
-        freq = normalize.parse_frequency(text)
-        return {"regular": str(freq.regular).lower(),
-                "per_year": "" if freq.per_year is None else _fmt_number(freq.per_year),
-                "approximate": str(freq.approximate).lower()}
-    if not text:  # no phrase: no derived value may be filled in
-        return {}
-    if kind == "age":
-        age = normalize.parse_age_range(text)
-        return {"age_min": "" if age.age_min is None else str(age.age_min),
-                "age_max": "" if age.age_max is None else str(age.age_max),
-                "approximate": str(age.approximate).lower()}
-    if kind == "count":
-        return {"member_count": str(normalize.parse_count(text))}
-    date = normalize.parse_japanese_date(text)
-    return {"year": str(date.year), "month": "" if date.month is None else str(date.month)}
+def _disagreement(derivation: schema.Derivation, row: Mapping[str, str]) -> str | None:
+    """How a curated row's values differ from what its phrase gives, or None."""
+    text = row[derivation.text_column]
+    try:
+        derived = derivation.cells(text)
+    except NormalizeError:
+        return f"{UNPARSED}: the normalizer cannot read {text!r}"
+    diffs = [f"{column}: curated {row[column] or 'empty'}, derived {value or 'empty'}"
+             for column, value in derived.items() if not _same(row[column], value)]
+    return "; ".join(diffs) or None
 
 
 def _same(curated: str, derived: str) -> bool:
@@ -524,57 +505,17 @@ def _same(curated: str, derived: str) -> bool:
         return curated.strip() == derived
 
 
-# (table, *_text column, kind, derived name → table column)
-_DERIVATIONS = [
-    ("meetings", "frequency_text", "frequency", {}),
-    ("target_ages", "age_text", "age", {}),
-    ("services", "established_text", "date",
-     {"year": "established_year", "month": "established_month"}),
-    ("network_bodies", "established_text", "date",
-     {"year": "established_year", "month": "established_month"}),
-    ("milestones", "date_text", "date", {}),
-    ("network_bodies", "member_count_text", "count", {}),
-]
-
-
-def _disagreement(kind: str, text: str, row: Mapping[str, str],
-                  columns: Mapping[str, str]) -> str | None:
-    """How a curated row's values differ from its phrase, or None if they agree."""
-    try:
-        derived = _derived_columns(kind, text)
-    except NormalizeError:
-        return f"{UNPARSED}: the normalizer cannot read {text!r}"
-    if not derived:
-        filled = [c for c in columns.values() if row.get(c)]
-        return f"{', '.join(filled)} filled without a phrase" if filled else None
-    diffs = [
-        f"{columns.get(name, name)}: curated {row[columns.get(name, name)] or 'empty'}, "
-        f"derived {value or 'empty'}"
-        for name, value in derived.items()
-        if not _same(row[columns.get(name, name)], value)
-    ]
-    return "; ".join(diffs) or None
-
-
 def _disagreements(data_dir: Path) -> pd.DataFrame:
-    """Curated values that differ from what the normalizers derive from their phrase."""
+    """Curated values that differ from what the derivation rules give for their phrase."""
     rows = [
         {"municipality_code": row["municipality_code"], "source_id": row["source_id"],
-         "kind": kind, "phrase": row[text_column], "value": problem,
+         "kind": derivation.rule, "phrase": row[derivation.text_column], "value": problem,
          "status": "disagrees", "quote": row["quote"]}
-        for table, text_column, kind, renames in _DERIVATIONS
-        for row in load_tidy(table, data_dir).to_dict("records")
-        if (problem := _disagreement(kind, row[text_column], row,
-                                     renames or _identity_columns(kind))) is not None
+        for table in schema.TIDY for derivation in table.derivations
+        for row in load_tidy(table.name, data_dir).to_dict("records")
+        if (problem := _disagreement(derivation, row)) is not None
     ]
     return pd.DataFrame(rows, columns=[c for c in COMPARE_COLUMNS if c != "municipality_name"])
-
-
-def _identity_columns(kind: str) -> dict[str, str]:
-    names = {"frequency": ["regular", "per_year", "approximate"],
-             "age": ["age_min", "age_max", "approximate"],
-             "date": ["year", "month"], "count": ["member_count"]}[kind]
-    return {name: name for name in names}
 
 
 def compare(data_dir: Path = DATA_DIR) -> pd.DataFrame:

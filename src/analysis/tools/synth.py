@@ -42,14 +42,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.errors import UserError
-from analysis.core.paths import reference_dir
+from analysis.core.paths import reference_dir, refuse_parent_steps
 from analysis.dataset import schema
 from analysis.dataset.reference import kind_of, romaji_of
-from analysis.dataset.validate import (
-    derived_age_columns,
-    derived_date_columns,
-    derived_frequency_columns,
-)
 from analysis.text import normalize
 from analysis.text.sources import split_sections
 
@@ -565,13 +560,11 @@ class Section:
         return f"{self.source_id}-{self.code}-{letter}{self.counters[letter]:02d}"
 
     def row(self, table: str, **values: str) -> None:
+        """A row of ``table``; its derived columns are filled from its phrases by the
+        schema's derivation rules, the same the validator checks them with."""
+        for derivation in schema.BY_NAME[table].derivations:
+            values.update(derivation.cells(values.get(derivation.text_column, "")))
         self.rows[table].append(values)
-
-
-def frequency_columns(text: str) -> dict[str, str]:
-    """The meeting columns the validator derives from a frequency phrase (approximate is
-    'false' when there is no phrase)."""
-    return {"approximate": "false", **derived_frequency_columns(text)}
 
 
 def _render_service(section: Section, plan: ServicePlan, edition: str, code: str) -> None:
@@ -582,13 +575,12 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
     sentence = plan.template.format(name=name, freq=frequency)
     section.say(plan.heading, sentence)
     service_id = section.next_id("s")
-    year, month = derived_date_columns(plan.established)
     section.row("services", service_id=service_id, entity_key=f"{code}-{plan.slug}",
                 municipality_code=code, source_id=section.source_id, name=name,
                 category=plan.category, national_menu=plan.menu,
                 designation=plan.designation, operator_type=plan.operator_type,
                 operator_name=plan.operator_name, established_text=plan.established,
-                established_year=year, established_month=month, quote=sentence)
+                quote=sentence)
     if plan.channels:
         words = dict((c, w) for c, w, _ in CHANNELS)
         listed = "、".join(words[c] for c in plan.channels)
@@ -602,14 +594,13 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
         age_sentence = template.format(name=name)
         section.add_to_last(age_sentence)
         section.row("target_ages", service_id=service_id, municipality_code=code,
-                    source_id=section.source_id, age_text=age_text, quote=age_sentence,
-                    **derived_age_columns(age_text))
+                    source_id=section.source_id, age_text=age_text, quote=age_sentence)
     if meeting is not None:
         section.row("meetings", meeting_id=section.next_id("m"),
                     entity_key=f"{code}-{plan.slug}-mtg", municipality_code=code,
                     source_id=section.source_id, name=name, kind=meeting.kind,
-                    service_id=service_id, frequency_text=frequency, quote=sentence,
-                    **frequency_columns(frequency))
+                    service_id=service_id, frequency_text=frequency, approximate="false",
+                    quote=sentence)
 
 
 def _body_sentences(plan: BodyPlan, parent_name: str, frequency: str) -> tuple[str, str, str]:
@@ -640,14 +631,11 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
                 *sentences)
     body_id = section.next_id("b")
     body_ids[plan.slug], body_names[plan.slug] = body_id, plan.name
-    year, month = derived_date_columns(plan.established)
-    count = str(normalize.parse_count(plan.count_phrase)) if plan.count_phrase else ""
     quote = first + members if plan.count_phrase else first  # the count must be quoted
     section.row("network_bodies", body_id=body_id, entity_key=f"{code}-{plan.slug}",
                 municipality_code=code, source_id=section.source_id, name=plan.name,
-                kind=plan.kind, established_text=plan.established, established_year=year,
-                established_month=month,
-                member_count_text=plan.count_phrase, member_count=count,
+                kind=plan.kind, established_text=plan.established,
+                member_count_text=plan.count_phrase,
                 parent_body_id=body_ids.get(plan.parent, ""), quote=quote)
     by_type: dict[str, list[str]] = {}
     for member_type, text in plan.members:
@@ -661,8 +649,8 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
     meeting_id = section.next_id("m")
     section.row("meetings", meeting_id=meeting_id, entity_key=f"{code}-{plan.slug}-mtg",
                 municipality_code=code, source_id=section.source_id, name=plan.name,
-                kind=plan.meeting.kind, service_id="", frequency_text=frequency, quote=meeting,
-                **frequency_columns(frequency))
+                kind=plan.meeting.kind, service_id="", frequency_text=frequency,
+                approximate="false", quote=meeting)
     section.row("meeting_bodies", meeting_id=meeting_id, body_id=body_id,
                 source_id=section.source_id, quote=meeting)
 
@@ -689,11 +677,10 @@ def render_section(plan: MunicipalityPlan, edition: str, source_id: str) -> Sect
     for milestone in plan.milestones:
         if edition in milestone.editions:
             section.say("これまでの取組", milestone.sentence)
-            year, month = derived_date_columns(milestone.date)
             section.row("milestones", milestone_id=section.next_id("e"),
                         municipality_code=code, source_id=source_id, kind=milestone.kind,
-                        title=milestone.title, date_text=milestone.date, year=year,
-                        month=month, quote=milestone.sentence)
+                        title=milestone.title, date_text=milestone.date,
+                        quote=milestone.sentence)
     for partner in plan.partners:
         section.say("広域連携", partner.sentence)
         section.row("collaborations", collaboration_id=section.next_id("c"),
@@ -757,11 +744,17 @@ def render_sources(plans: Sequence[MunicipalityPlan]) -> tuple[list[Source], lis
     return sources, sections
 
 
+class SynthesisError(RuntimeError):
+    """The generator made text the section splitter reads differently: a bug here, not a
+    user's mistake (the message names the source and the first names that differ)."""
+
+
 def _check_sections(text: str, names: list[str], source_id: str) -> None:
     """The splitter must find exactly our headings: else quotes would be misattributed."""
     found = [s.municipality_name for s in split_sections(text)]
     if found != names:
-        raise AssertionError(f"{source_id}: sections {found[:5]}… differ from {names[:5]}…")
+        raise SynthesisError(f"{source_id}: the splitter finds sections {found[:5]}…, "
+                             f"the generator wrote {names[:5]}…")
 
 
 def csv_text(rows: Sequence[dict[str, str]], columns: Sequence[str]) -> str:
@@ -820,7 +813,7 @@ def synthesize(n: int, seed: int = 0, prefecture: str | None = None,
 def write_synthetic(out: Path, n: int, seed: int = 0, prefecture: str | None = None) -> Path:
     """Write a synthetic data directory at ``out`` (which must not exist or be empty);
     the files appear all at once or not at all."""
-    out = Path(out)
+    out = refuse_parent_steps(out, "--out")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"--out {out}: exists and is not an empty directory")
     if prefecture is not None and not (len(prefecture) == 2 and prefecture.isdigit()):
