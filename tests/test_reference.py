@@ -12,6 +12,7 @@ import pytest
 from analysis.codes import check_digit, code_problem, with_check_digit
 from analysis.paths import reference_dir
 from analysis.reference import (
+    SOURCES_COLUMNS,
     SOURCES_FILE,
     boundary_districts,
     build_municipalities,
@@ -163,8 +164,8 @@ def test_reference_command_on_a_truncated_input_changes_nothing(tmp_path: Path) 
 
 def test_every_reference_file_is_registered_with_its_sha256() -> None:
     registry = pd.read_csv(REF / SOURCES_FILE, dtype=str, keep_default_na=False)
-    assert list(registry.columns) == ["file", "title", "publisher", "origin", "licence",
-                                      "credit", "sha256"]
+    assert tuple(registry.columns) == SOURCES_COLUMNS == (
+        "file", "title", "publisher", "origin", "licence", "credit", "sha256")
     on_disk = {p.name for p in REF.iterdir() if p.is_file()} - {SOURCES_FILE}
     assert set(registry["file"]) == on_disk
     assert registry["file"].is_unique

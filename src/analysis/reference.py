@@ -143,6 +143,9 @@ def registry_with_hashes(registry: pd.DataFrame, files: dict[str, bytes]) -> pd.
     """The registry of reference files with the sha256 of ``files`` brought up to date;
     every file must already have its row (title, origin, licence and credit are written by
     hand)."""
+    if tuple(registry.columns) != SOURCES_COLUMNS:
+        raise UserError(f"{SOURCES_FILE}: columns are {', '.join(registry.columns)} (expected "
+                        f"{', '.join(SOURCES_COLUMNS)})")
     unlisted = sorted(set(files) - set(registry["file"]))
     if unlisted:
         raise UserError(f"{SOURCES_FILE}: no row for {', '.join(unlisted)} (add one with its "
