@@ -169,7 +169,7 @@ def test_peer_gap_chart_titles_focus_and_peers() -> None:
     benchmark = metrics.peer_benchmark(metrics.features(data), data.municipalities, MUSASHINO,
                                        "all", "en")
     texts = _texts(charts.peer_gap_chart(benchmark, "en", top=5))
-    assert "Musashino-shi against its peers (all documented municipalities)" in texts
+    assert "Musashino City against its peers (all documented municipalities)" in texts
 
 
 @pytest.mark.skipif(not (tidy_dir(DATA_DIR) / "services.csv").exists(),

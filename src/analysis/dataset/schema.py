@@ -16,6 +16,8 @@ ID_PATTERN = r"[a-z0-9][a-z0-9_]*(-[a-z0-9_]+)*"
 ENTITY_KEY_PATTERN = r"[0-9]{6}-[a-z0-9]+(-[a-z0-9]+)*"
 SOURCE_ID_PATTERN = r"[a-z0-9][a-z0-9_]*"
 CODE_PATTERN = r"[0-9]{6}"
+# Above any municipality of Japan (Yokohama: 3.8 million); the validator needs both bounds.
+MAX_POPULATION = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -179,14 +181,50 @@ MUNICIPALITIES = Table(
         _code(),
         _text("name", "名称", "name", required=True),
         _text("name_kana", "よみ（カタカナ）", "reading (katakana)", required=True),
-        _text("name_romaji", "ローマ字（よみから pykakasi で導出）",
-              "romaji derived from the reading with pykakasi", required=True),
+        _text("name_romaji",
+              "英語表記（区市町村自身の表記にならう：長音を重ねないヘボン式＋City/Town/Village。"
+              "特別区もCity）",
+              "English name as the municipalities write it: Hepburn romaji of the reading "
+              "without doubled long vowels or macrons, then City, Town or Village (special "
+              "wards call themselves City), e.g. Hachioji City, Oshima Town", required=True),
         _enum("kind", "municipality_kind", "種別", "kind"),
         _enum("area", "area", "地域（東京都のみ）", "area (Tokyo only)", required=False),
         Field("prefecture_code", "text", "都道府県コード", "prefecture code", required=True,
               pattern=r"[0-9]{2}"),
     ),
     primary_key=("municipality_code",),
+)
+
+POPULATION = Table(
+    "population", "reference/population.csv", "人口",
+    "Population of each municipality: residents by age on population_date, 2020 census "
+    "total and size band (derived by python -m analysis reference)",
+    (
+        _code(),
+        Field("population", "integer", "人口（population_date 現在の住民）",
+              "residents on population_date", required=True, minimum=0,
+              maximum=MAX_POPULATION),
+        Field("population_15_39", "integer", "15～39歳の人口（年齢別の表がない場合は空）",
+              "residents aged 15 to 39 (empty without a table by age)", minimum=0,
+              maximum=MAX_POPULATION),
+        Field("population_40_64", "integer", "40～64歳の人口（年齢別の表がない場合は空）",
+              "residents aged 40 to 64 (empty without a table by age)", minimum=0,
+              maximum=MAX_POPULATION),
+        Field("population_date", "text",
+              "人口の基準日（東京都の住民基本台帳は2026-01-01、国勢調査は2020-10-01）",
+              "reference date of the population (Tokyo's resident register 2026-01-01, "
+              "census 2020-10-01)", required=True, pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+        Field("census_2020_population", "integer", "令和2年国勢調査の人口（2020年10月1日）",
+              "2020 Population Census total (1 October 2020)", required=True, minimum=0,
+              maximum=MAX_POPULATION),
+        _enum("size_band", "size_band",
+              "人口規模区分（総務省の類似団体の人口区分にならう。公式の類型ではない。東京都のみ）",
+              "size band modelled on the population classes of the ministry's groups of "
+              "similar municipalities, not the official classification (Tokyo only)",
+              required=False),
+    ),
+    primary_key=("municipality_code",),
+    foreign_keys=(_MUNI_FK,),
 )
 
 SERVICES = Table(
@@ -343,5 +381,5 @@ COLLABORATIONS = Table(
 
 TIDY = (SERVICES, CHANNELS, TARGET_AGES, MEETINGS, MEETING_BODIES, NETWORK_BODIES,
         NETWORK_BODY_MEMBERS, MILESTONES, COLLABORATIONS)
-ALL_TABLES = (SOURCES, MUNICIPALITIES, *TIDY)
+ALL_TABLES = (SOURCES, MUNICIPALITIES, POPULATION, *TIDY)
 BY_NAME = {table.name: table for table in ALL_TABLES}

