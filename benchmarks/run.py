@@ -77,19 +77,22 @@ FLOOR = """
 import sys
 from analysis.present import charts
 from analysis.present import display
-from analysis.compare import metrics
+from analysis.dataset.scope import edition_dataset
 from analysis.dataset import tables
-from analysis.present import views
+from analysis.present.changes import edition_change_views
+from analysis.present.comparison import comparison_views
+from analysis.present.gap_review import gap_review_views
+from analysis.present.profile import profile_facts
 dataset = tables.load_dataset("")
-for view in views.comparison_views(dataset, "fy2024") + views.edition_change_views(
+for view in comparison_views(dataset, "fy2024") + edition_change_views(
         dataset, "fy2022", "fy2024"):
     if view.figure is not None:
         display.figure_png(view.figure)
-codes = sorted(set(metrics.edition_dataset(dataset, "fy2024").services["municipality_code"]))
+codes = sorted(set(edition_dataset(dataset, "fy2024").services["municipality_code"]))
 for code in codes:
-    for facts in views.profile_facts(dataset, code, "fy2024"):
+    for facts in profile_facts(dataset, code, "fy2024"):
         display.facts_html(facts)
-    for view in views.gap_review_views(dataset, code, "fy2024", "all"):
+    for view in gap_review_views(dataset, code, "fy2024", "all"):
         if view.figure is not None:
             display.figure_png(view.figure)
 """

@@ -12,11 +12,23 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.compare import metrics
+from analysis.compare.ages import age_coverage
+from analysis.compare.bodies import body_composition
+from analysis.compare.channels import channel_coverage
+from analysis.compare.evidence import evidence_ids
+from analysis.compare.features import municipality_features
+from analysis.compare.meetings import meeting_frequencies
+from analysis.compare.menus import national_menu_coverage
+from analysis.compare.partnerships import collaboration_edges
+from analysis.compare.peers import peer_benchmark
+from analysis.compare.services import designations, service_counts
+from analysis.compare.timeline import establishment_timeline
 from analysis.core.labels import label
 from analysis.core.paths import DATA_DIR, tidy_dir
+from analysis.dataset.scope import documented_municipalities, edition_dataset
 from analysis.dataset.tables import TIDY_TABLES, Dataset, load_dataset, load_municipalities
 from analysis.present import charts
+from analysis.present.findings import summary_findings
 
 # The hand-made dataset lives in test_metrics.py; loaded by path, since the tests directory
 # is not a package and pytest's import mode need not put it on sys.path.
@@ -33,33 +45,33 @@ REFERENCE = load_municipalities()  # all 62, with their areas: the map needs the
 
 
 def _focus(data: Dataset) -> str:
-    documented = metrics.documented_municipalities(data)
+    documented = documented_municipalities(data)
     return MUSASHINO if MUSASHINO in documented else (documented or [MUSASHINO])[0]
 
 
 ChartBuilder = Callable[[Dataset, str], Figure]
 CHARTS: dict[str, ChartBuilder] = {
     "channels": lambda d, lang: charts.channel_coverage_heatmap(
-        metrics.channel_coverage(d.channels, d.municipalities, d.services), lang, caption=True),
+        channel_coverage(d.channels, d.municipalities, d.services), lang, caption=True),
     "ages": lambda d, lang: charts.age_coverage_chart(
-        metrics.age_coverage(d.target_ages, d.municipalities, d.services), lang, caption=True),
+        age_coverage(d.target_ages, d.municipalities, d.services), lang, caption=True),
     "meetings": lambda d, lang: charts.meeting_frequency_chart(
-        metrics.meeting_frequencies(d.meetings, d.municipalities), lang, caption=True),
+        meeting_frequencies(d.meetings, d.municipalities), lang, caption=True),
     "timeline": lambda d, lang: charts.establishment_timeline_chart(
-        metrics.establishment_timeline(d), lang, caption=True),
+        establishment_timeline(d), lang, caption=True),
     "composition": lambda d, lang: charts.body_composition_chart(
-        metrics.body_composition(d.network_bodies, d.network_body_members, d.municipalities),
+        body_composition(d.network_bodies, d.network_body_members, d.municipalities),
         lang, caption=True),
     "map": lambda d, lang: charts.municipality_map(
-        metrics.service_counts(d.services, d.municipalities), "n_services", lang,
+        service_counts(d.services, d.municipalities), "n_services", lang,
         metric="n_services", municipalities=REFERENCE, caption=True),
     "menus": lambda d, lang: charts.national_menu_matrix(
-        metrics.national_menu_coverage(d.services, d.municipalities), lang,
-        metrics.designations(d.services, d.municipalities), caption=True),
+        national_menu_coverage(d.services, d.municipalities), lang,
+        designations(d.services, d.municipalities), caption=True),
     "collaborations": lambda d, lang: charts.collaboration_graph(
-        metrics.collaboration_edges(d.collaborations, d.municipalities), lang, caption=True),
+        collaboration_edges(d.collaborations, d.municipalities), lang, caption=True),
     "gaps": lambda d, lang: charts.peer_gap_chart(
-        metrics.peer_benchmark(metrics.features(d), d.municipalities, _focus(d), "all", lang),
+        peer_benchmark(municipality_features(d), d.municipalities, _focus(d), "all", lang),
         lang, caption=True),
 }
 
@@ -76,12 +88,12 @@ def _only(data: Dataset, code: str) -> Dataset:
 
 def _edge_cases() -> dict[str, Dataset]:
     full = make_dataset()
-    fy2024 = metrics.edition_dataset(full, "fy2024")
+    fy2024 = edition_dataset(full, "fy2024")
     return {
         "fy2024": fy2024,
         "one_municipality": _only(fy2024, MUSASHINO),
         "no_age_data": dataclasses.replace(fy2024, target_ages=table("target_ages", [])),
-        "fy2022_only_edition": metrics.edition_dataset(full, "fy2022"),
+        "fy2022_only_edition": edition_dataset(full, "fy2022"),
         "empty": make_dataset(**{name: table(name, []) for name in TIDY_TABLES}),
     }
 
@@ -129,13 +141,13 @@ def test_save_figure_writes_png_and_svg_without_run_metadata(tmp_path: Path) -> 
 
 def test_sources_note_cites_the_rows() -> None:
     data = EDGE_CASES["fy2024"]
-    coverage = metrics.channel_coverage(data.channels, data.municipalities, data.services)
+    coverage = channel_coverage(data.channels, data.municipalities, data.services)
     note = charts.sources_note(coverage)
     assert note.startswith("出典（行ID）：")
     assert "fy2024_main-132039-s01" in note and "fy2024_musashino_flyers-132039-s01" in note
     full = charts.sources_note(coverage, lang="en", compact=False)
     assert full.startswith("Sources (row ids): ")
-    assert set(full.split(": ", 1)[1].split()) == set(metrics.evidence_ids(coverage))
+    assert set(full.split(": ", 1)[1].split()) == set(evidence_ids(coverage))
 
 
 def _texts(fig: Figure) -> list[str]:
@@ -143,8 +155,9 @@ def _texts(fig: Figure) -> list[str]:
 
 
 def test_map_shows_credit_islands_and_no_data() -> None:
-    data = make_dataset()
-    fig = charts.municipality_map(metrics.edition_presence(data), "editions", "ja",
+    presence = pd.DataFrame({"municipality_code": ["131016", "131024"],  # 千代田区, 中央区
+                             "editions": ["fy2022+fy2024", "fy2022"]})
+    fig = charts.municipality_map(presence, "editions", "ja",
                                   metric="editions", value_group="editions",
                                   municipalities=REFERENCE)
     texts = _texts(fig)
@@ -158,7 +171,7 @@ def test_map_shows_credit_islands_and_no_data() -> None:
 
 def test_collaboration_graph_marks_unnamed_partners() -> None:
     data = make_dataset()
-    edges = metrics.collaboration_edges(data.collaborations, data.municipalities)
+    edges = collaboration_edges(data.collaborations, data.municipalities)
     texts = _texts(charts.collaboration_graph(edges, "ja"))
     assert {"都内複数の自治体", "他自治体", "中央区", label("chart", "unnamed_partner", "ja")} \
         <= set(texts)
@@ -166,7 +179,7 @@ def test_collaboration_graph_marks_unnamed_partners() -> None:
 
 def test_peer_gap_chart_titles_focus_and_peers() -> None:
     data = EDGE_CASES["fy2024"]
-    benchmark = metrics.peer_benchmark(metrics.features(data), data.municipalities, MUSASHINO,
+    benchmark = peer_benchmark(municipality_features(data), data.municipalities, MUSASHINO,
                                        "all", "en")
     texts = _texts(charts.peer_gap_chart(benchmark, "en", top=5))
     assert "Musashino City against its peers (all documented municipalities)" in texts
@@ -175,18 +188,18 @@ def test_peer_gap_chart_titles_focus_and_peers() -> None:
 @pytest.mark.skipif(not (tidy_dir(DATA_DIR) / "services.csv").exists(),
                     reason="the curated data has not landed in data/tidy/ yet")
 def test_charts_render_for_the_real_data() -> None:
-    data = metrics.edition_dataset(load_dataset(DATA_DIR), "fy2024")
+    data = edition_dataset(load_dataset(DATA_DIR), "fy2024")
     if data.services.empty:
         pytest.skip("data/tidy/services.csv has no fy2024 rows")
     for chart, build in CHARTS.items():
         fig = build(data, "ja")
         assert charts.figure_bytes(fig, "png", dpi=30).startswith(b"\x89PNG"), chart
-    assert not metrics.summary_findings(load_dataset(DATA_DIR), "fy2024", "fy2022").empty
+    assert not summary_findings(load_dataset(DATA_DIR), "fy2024", "fy2022").empty
 
 
 def test_charts_keep_their_inputs_unchanged() -> None:
     data = EDGE_CASES["fy2024"]
-    coverage = metrics.channel_coverage(data.channels, data.municipalities, data.services)
+    coverage = channel_coverage(data.channels, data.municipalities, data.services)
     before = coverage.copy()
     charts.channel_coverage_heatmap(coverage)
     pd.testing.assert_frame_equal(coverage, before)
@@ -204,8 +217,8 @@ def test_charts_are_identical_across_processes_with_different_hash_seeds() -> No
         "from analysis.compare import metrics\n"
         "from analysis.dataset.tables import load_dataset\n"
         "from analysis.present import charts\n"
-        "d = metrics.edition_dataset(load_dataset(), 'fy2024')\n"
-        "e = metrics.collaboration_edges(d.collaborations, d.municipalities)\n"
+        "d = edition_dataset(load_dataset(), 'fy2024')\n"
+        "e = collaboration_edges(d.collaborations, d.municipalities)\n"
         "print(hashlib.sha256(charts.figure_bytes(charts.collaboration_graph(e))).hexdigest())\n"
     )
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -18,9 +18,22 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis.compare import metrics
+from analysis.compare.ages import AGE_BANDS, age_band_coverage, age_coverage, age_coverage_summary
+from analysis.compare.bodies import body_composition, network_body_profile, network_body_summary
+from analysis.compare.changes import edition_changes
+from analysis.compare.channels import channel_coverage
+from analysis.compare.evidence import compact_ids, join_ids
+from analysis.compare.features import FEATURE_FAMILIES, municipality_features
+from analysis.compare.meetings import meeting_frequencies, meeting_intensity
+from analysis.compare.menus import national_menu_coverage
+from analysis.compare.partnerships import collaboration_edges
+from analysis.compare.peers import peer_benchmark, peer_gaps, peer_group
+from analysis.compare.services import designations, service_counts
+from analysis.compare.timeline import establishment_timeline
 from analysis.dataset.schema import BY_NAME
+from analysis.dataset.scope import documented_municipalities, edition_dataset
 from analysis.dataset.tables import TIDY_TABLES, Dataset, typed
+from analysis.present.findings import summary_findings
 
 CHIYODA, CHUO, MUSASHINO, OSHIMA = "131016", "131024", "132039", "133612"
 MAIN, FLYER, OLD = "fy2024_main", "fy2024_musashino_flyers", "fy2022_part1"
@@ -201,7 +214,7 @@ def dataset() -> Dataset:
 
 @pytest.fixture
 def fy2024(dataset: Dataset) -> Dataset:
-    return metrics.edition_dataset(dataset, "fy2024")
+    return edition_dataset(dataset, "fy2024")
 
 
 def one(frame: pd.DataFrame, **where: object) -> pd.Series:
@@ -217,23 +230,21 @@ def one(frame: pd.DataFrame, **where: object) -> pd.Series:
 # ------------------------------------------------------------------------ helpers
 
 def test_join_ids_sorts_deduplicates_and_splits() -> None:
-    assert metrics.join_ids(["b a", "a", "", None, "c"]) == "a b c"
+    assert join_ids(["b a", "a", "", None, "c"]) == "a b c"
 
 
 def test_compact_ids_groups_by_source_and_municipality() -> None:
     ids = [sid(MAIN, MUSASHINO, "s02"), sid(MAIN, MUSASHINO, "s01"), sid(OLD, CHIYODA, "m01")]
-    assert metrics.compact_ids(ids) == (
+    assert compact_ids(ids) == (
         "fy2022_part1-131016-m01 fy2024_main-132039-{s01,s02}")
 
 
-def test_rows_of_edition_and_edition_dataset(dataset: Dataset) -> None:
-    fy2024 = metrics.rows_of_edition(dataset.services, dataset.sources, "fy2024")
-    assert set(fy2024["source_id"]) == {MAIN, FLYER}
-    scoped = metrics.edition_dataset(dataset, "fy2024")
+def test_edition_dataset(dataset: Dataset) -> None:
+    scoped = edition_dataset(dataset, "fy2024")
     assert set(scoped.target_ages["source_id"]) == {MAIN, FLYER}
-    with_visit = metrics.edition_dataset(dataset, "fy2024", extra_sources=[VISIT])
+    with_visit = edition_dataset(dataset, "fy2024", extra_sources=[VISIT])
     assert VISIT in set(with_visit.services["source_id"])
-    assert metrics.documented_municipalities(scoped) == [CHIYODA, MUSASHINO, OSHIMA]
+    assert documented_municipalities(scoped) == [CHIYODA, MUSASHINO, OSHIMA]
 
 
 @pytest.mark.parametrize(("peers", "expected"), [
@@ -241,18 +252,18 @@ def test_rows_of_edition_and_edition_dataset(dataset: Dataset) -> None:
     ([MUSASHINO, CHIYODA], [MUSASHINO]),
 ])
 def test_peer_group(peers: object, expected: list[str]) -> None:
-    assert metrics.peer_group(municipalities(), CHIYODA, peers) == expected
+    assert peer_group(municipalities(), CHIYODA, peers) == expected
 
 
 def test_peer_group_rejects_unknown_spec() -> None:
     with pytest.raises(ValueError):
-        metrics.peer_group(municipalities(), CHIYODA, "prefecture")
+        peer_group(municipalities(), CHIYODA, "prefecture")
 
 
 # ----------------------------------------------------------------------- channels
 
 def test_channel_counted_once_when_two_sources_of_one_edition_state_it(fy2024: Dataset) -> None:
-    coverage = metrics.channel_coverage(fy2024.channels, fy2024.municipalities,
+    coverage = channel_coverage(fy2024.channels, fy2024.municipalities,
                                         fy2024.services)
     phone = one(coverage, municipality_code=MUSASHINO, channel="phone")
     assert phone["offered"] and phone["n_services"] == 1
@@ -266,14 +277,14 @@ def test_channel_counted_once_when_two_sources_of_one_edition_state_it(fy2024: D
 
 
 def test_channel_prevalence_in_a_peer_group(fy2024: Dataset) -> None:
-    coverage = metrics.channel_coverage(fy2024.channels, fy2024.municipalities,
+    coverage = channel_coverage(fy2024.channels, fy2024.municipalities,
                                         fy2024.services, peers=[CHIYODA, OSHIMA])
     row = one(coverage, municipality_code=MUSASHINO, channel="email")
     assert row["prevalence"] == 0.5 and row["n_peers"] == 2
 
 
 def test_channel_coverage_without_services_keeps_the_old_call(fy2024: Dataset) -> None:
-    coverage = metrics.channel_coverage(fy2024.channels, fy2024.municipalities)
+    coverage = channel_coverage(fy2024.channels, fy2024.municipalities)
     # without entity keys the two sources count as two services
     assert one(coverage, municipality_code=MUSASHINO, channel="phone")["n_services"] == 2
     assert {"municipality_code", "name", "channel", "offered", "n_services", "prevalence",
@@ -281,8 +292,8 @@ def test_channel_coverage_without_services_keeps_the_old_call(fy2024: Dataset) -
 
 
 def test_municipality_with_services_but_no_channels_is_a_row_of_absences() -> None:
-    data = metrics.edition_dataset(make_dataset(), "fy2022")
-    coverage = metrics.channel_coverage(data.channels, data.municipalities, data.services)
+    data = edition_dataset(make_dataset(), "fy2022")
+    coverage = channel_coverage(data.channels, data.municipalities, data.services)
     assert not one(coverage, municipality_code=CHUO, channel="phone")["offered"]
     assert one(coverage, municipality_code=CHUO, channel="phone")["prevalence"] == 0.5
 
@@ -295,7 +306,7 @@ def segments(coverage: pd.DataFrame, code: str) -> list[tuple[int, int, str]]:
 
 
 def test_age_union_open_ends_and_all_ages(fy2024: Dataset) -> None:
-    coverage = metrics.age_coverage(fy2024.target_ages, fy2024.municipalities,
+    coverage = age_coverage(fy2024.target_ages, fy2024.municipalities,
                                     fy2024.services)
     # 18歳未満 (empty min) ∪ 18–49: one covered run, then nothing from 50
     assert segments(coverage, CHIYODA) == [(0, 49, "covered"), (50, 80, "uncovered")]
@@ -314,7 +325,7 @@ def test_open_ended_minimum_runs_to_80_plus() -> None:
     ages = table("target_ages", [{"service_id": "x-131016-s01", "municipality_code": CHIYODA,
                                   "source_id": MAIN, "age_min": 40, "approximate": "false",
                                   "age_text": "40代以上"}])
-    coverage = metrics.age_coverage(ages, municipalities())
+    coverage = age_coverage(ages, municipalities())
     assert segments(coverage, CHIYODA) == [(0, 39, "uncovered"), (40, 80, "covered")]
 
 
@@ -325,42 +336,42 @@ def test_gap_in_the_middle_is_found() -> None:
         {"service_id": "b", "municipality_code": CHIYODA, "source_id": MAIN, "age_min": 65,
          "approximate": "false", "age_text": "65歳以上"},
     ])
-    coverage = metrics.age_coverage(ages, municipalities())
+    coverage = age_coverage(ages, municipalities())
     assert segments(coverage, CHIYODA) == [(0, 49, "covered"), (50, 64, "uncovered"),
                                            (65, 80, "covered")]
-    summary = metrics.age_coverage_summary(coverage)
+    summary = age_coverage_summary(coverage)
     assert one(summary, band="50-64")["n_covered"] == 0
     assert one(summary, band="80+")["n_covered"] == 1
 
 
 def test_no_age_data_is_unknown_not_uncovered() -> None:
-    data = metrics.edition_dataset(make_dataset(), "fy2022")
-    coverage = metrics.age_coverage(data.target_ages, data.municipalities, data.services)
+    data = edition_dataset(make_dataset(), "fy2022")
+    coverage = age_coverage(data.target_ages, data.municipalities, data.services)
     assert segments(coverage, CHUO) == [(0, 80, "no_data")]
-    bands = metrics.age_band_coverage(coverage)
+    bands = age_band_coverage(coverage)
     assert set(bands.loc[bands["municipality_code"] == CHUO, "status"]) == {"no_data"}
-    summary = metrics.age_coverage_summary(coverage)
+    summary = age_coverage_summary(coverage)
     assert (summary["n_municipalities"] == 1).all() and (summary["n_no_data"] == 1).all()
 
 
 def test_empty_age_table_gives_empty_results() -> None:
-    coverage = metrics.age_coverage(table("target_ages", []), municipalities())
+    coverage = age_coverage(table("target_ages", []), municipalities())
     assert coverage.empty
-    summary = metrics.age_coverage_summary(coverage)
-    assert len(summary) == len(metrics.AGE_BANDS)
+    summary = age_coverage_summary(coverage)
+    assert len(summary) == len(AGE_BANDS)
     assert (summary["n_municipalities"] == 0).all() and summary["share_covered"].isna().all()
 
 
 def test_age_bands_partial_and_summary(fy2024: Dataset) -> None:
-    coverage = metrics.age_coverage(fy2024.target_ages, fy2024.municipalities,
+    coverage = age_coverage(fy2024.target_ages, fy2024.municipalities,
                                     fy2024.services)
-    bands = metrics.age_band_coverage(coverage)
+    bands = age_band_coverage(coverage)
     assert one(bands, municipality_code=MUSASHINO, band="15-17")["status"] == "covered"
     assert one(bands, municipality_code=MUSASHINO, band="50-64")["status"] == "uncovered"
-    partial = metrics.age_band_coverage(coverage, bands=[(10, 19)])
+    partial = age_band_coverage(coverage, bands=[(10, 19)])
     row = one(partial, municipality_code=MUSASHINO)
     assert row["status"] == "partial" and row["covered_share"] == 0.5
-    summary = metrics.age_coverage_summary(coverage)
+    summary = age_coverage_summary(coverage)
     assert one(summary, band="50-64")[["n_municipalities", "n_covered"]].tolist() == [3, 1]
     assert one(summary, band="0-14")["share_covered"] == pytest.approx(2 / 3)
 
@@ -368,15 +379,15 @@ def test_age_bands_partial_and_summary(fy2024: Dataset) -> None:
 def test_one_municipality_only() -> None:
     data = make_dataset()
     only = data.target_ages.loc[data.target_ages["municipality_code"] == OSHIMA]
-    coverage = metrics.age_coverage(only, data.municipalities)
+    coverage = age_coverage(only, data.municipalities)
     assert segments(coverage, OSHIMA) == [(0, 80, "covered")]
-    assert metrics.age_coverage_summary(coverage)["share_covered"].eq(1.0).all()
+    assert age_coverage_summary(coverage)["share_covered"].eq(1.0).all()
 
 
 # ------------------------------------------------------------------------ meetings
 
 def test_meeting_frequencies_prefer_the_stated_number(fy2024: Dataset) -> None:
-    frequencies = metrics.meeting_frequencies(fy2024.meetings, fy2024.municipalities)
+    frequencies = meeting_frequencies(fy2024.meetings, fy2024.municipalities)
     family = one(frequencies, entity_key=f"{MUSASHINO}-family")
     assert family["status"] == "counted" and family["per_year"] == 7
     assert family["evidence"].split() == [sid(MAIN, MUSASHINO, "m01"),
@@ -387,7 +398,7 @@ def test_meeting_frequencies_prefer_the_stated_number(fy2024: Dataset) -> None:
 
 
 def test_meeting_intensity_never_turns_unknown_into_zero(fy2024: Dataset) -> None:
-    intensity = metrics.meeting_intensity(fy2024.meetings, fy2024.municipalities)
+    intensity = meeting_intensity(fy2024.meetings, fy2024.municipalities)
     network = one(intensity, municipality_code=CHIYODA, kind="network_meeting")
     assert network["per_year"] == 4 and network["n_counted"] == 1
     drop_in = one(intensity, municipality_code=CHIYODA, kind="drop_in")
@@ -405,7 +416,7 @@ def test_regular_without_a_number_is_its_own_status() -> None:
          "source_id": MAIN, "name": "b", "kind": "family_group", "frequency_text": "月1回",
          "regular": "true", "per_year": 12, "approximate": "true"},
     ])
-    intensity = metrics.meeting_intensity(meetings, municipalities())
+    intensity = meeting_intensity(meetings, municipalities())
     row = one(intensity, kind="family_group")
     assert row[["n_meetings", "n_counted", "n_regular_unquantified"]].tolist() == [2, 1, 1]
     assert row["per_year"] == 12 and row["approximate"]
@@ -414,18 +425,18 @@ def test_regular_without_a_number_is_its_own_status() -> None:
 # -------------------------------------------------------------------- network bodies
 
 def test_network_bodies(fy2024: Dataset) -> None:
-    profile = metrics.network_body_profile(fy2024.network_bodies,
+    profile = network_body_profile(fy2024.network_bodies,
                                            fy2024.network_body_members, fy2024.municipalities)
     council = one(profile, entity_key=f"{CHIYODA}-kyogikai")
     assert council[["kind", "established_year", "member_count", "n_member_types"]].tolist() \
         == ["council", 2021, 12, 2]
     assert one(profile, entity_key=f"{CHIYODA}-bukai")["parent_entity_key"] \
         == f"{CHIYODA}-kyogikai"
-    composition = metrics.body_composition(fy2024.network_bodies, fy2024.network_body_members,
+    composition = body_composition(fy2024.network_bodies, fy2024.network_body_members,
                                            fy2024.municipalities)
     # NPO法人A and ＮＰＯ法人Ａ are one member after NFKC
     assert one(composition, member_type="npo")["n_members"] == 2
-    summary = metrics.network_body_summary(fy2024.network_bodies, fy2024.network_body_members,
+    summary = network_body_summary(fy2024.network_bodies, fy2024.network_body_members,
                                            fy2024.municipalities)
     row = one(summary, municipality_code=CHIYODA)
     assert row[["n_bodies", "kinds", "member_count_total", "n_member_types",
@@ -436,7 +447,7 @@ def test_member_count_unknown_stays_empty() -> None:
     bodies = table("network_bodies", [
         {"body_id": "b1", "entity_key": f"{OSHIMA}-kai", "municipality_code": OSHIMA,
          "source_id": MAIN, "name": "会議", "kind": "network_meeting"}])
-    summary = metrics.network_body_summary(bodies, table("network_body_members", []),
+    summary = network_body_summary(bodies, table("network_body_members", []),
                                            municipalities())
     assert pd.isna(one(summary, municipality_code=OSHIMA)["member_count_total"])
 
@@ -444,34 +455,28 @@ def test_member_count_unknown_stays_empty() -> None:
 # --------------------------------------------------------------- national framework
 
 def test_national_menu_coverage_and_designations(fy2024: Dataset) -> None:
-    coverage = metrics.national_menu_coverage(fy2024.services, fy2024.municipalities)
+    coverage = national_menu_coverage(fy2024.services, fy2024.municipalities)
     assert len(set(coverage["national_menu"])) == 8 and "none" not in set(coverage["national_menu"])
     assert one(coverage, municipality_code=CHIYODA, national_menu="ibasho")["runs"]
     assert not one(coverage, municipality_code=OSHIMA, national_menu="ibasho")["runs"]
     support = one(coverage, municipality_code=MUSASHINO, national_menu="consultation_support")
     assert support["n_services"] == 1 and support["prevalence"] == 1.0
-    found = metrics.designations(fy2024.services, fy2024.municipalities)
+    found = designations(fy2024.services, fy2024.municipalities)
     assert found[["municipality_code", "designation"]].values.tolist() == [
         [CHIYODA, "ひきこもり地域支援センター"]]
-
-
-def test_category_coverage(fy2024: Dataset) -> None:
-    coverage = metrics.category_coverage(fy2024.services, fy2024.municipalities)
-    assert one(coverage, municipality_code=CHIYODA, category="drop_in")["has"]
-    assert one(coverage, municipality_code=CHIYODA, category="drop_in")["prevalence"] == 1 / 3
 
 
 # ------------------------------------------------------------------ peer benchmark
 
 def test_peer_benchmark_and_ranked_gaps(fy2024: Dataset) -> None:
-    features = metrics.features(fy2024)
-    assert set(features["family"]) == set(metrics.FEATURE_FAMILIES)
-    benchmark = metrics.peer_benchmark(features, fy2024.municipalities, MUSASHINO, "all")
+    features = municipality_features(fy2024)
+    assert set(features["family"]) == set(FEATURE_FAMILIES)
+    benchmark = peer_benchmark(features, fy2024.municipalities, MUSASHINO, "all")
     email = one(benchmark, family="channel", feature="email")
     assert not email["focus_has"] and email["n_peers"] == 2 and email["peer_share"] == 0.5
     assert email["gap"] and email["label"] == "相談チャネル：メール"
     assert one(benchmark, family="channel", feature="phone")["focus_has"]
-    gaps = metrics.peer_gaps(benchmark)
+    gaps = peer_gaps(benchmark)
     assert gaps["rank"].tolist() == list(range(1, len(gaps) + 1))
     top = gaps.iloc[:2][["family", "feature"]].values.tolist()
     assert top == [["age_band", "0-14"], ["meeting_kind", "drop_in"]]
@@ -480,7 +485,7 @@ def test_peer_benchmark_and_ranked_gaps(fy2024: Dataset) -> None:
 
 
 def test_peer_benchmark_with_an_explicit_list_and_english(fy2024: Dataset) -> None:
-    benchmark = metrics.peer_benchmark(metrics.features(fy2024), fy2024.municipalities,
+    benchmark = peer_benchmark(municipality_features(fy2024), fy2024.municipalities,
                                        MUSASHINO, [OSHIMA], lang="en")
     assert set(benchmark["n_peers"]) == {1} and set(benchmark["peer_group"]) == {"list"}
     assert one(benchmark, family="channel", feature="email")["peer_share"] == 0
@@ -489,16 +494,16 @@ def test_peer_benchmark_with_an_explicit_list_and_english(fy2024: Dataset) -> No
 
 def test_peer_benchmark_with_no_documented_peer(fy2024: Dataset) -> None:
     # 千代田区's only ku peer (中央区) is not in fy2024: shares are unknown, no gaps
-    benchmark = metrics.peer_benchmark(metrics.features(fy2024), fy2024.municipalities,
+    benchmark = peer_benchmark(municipality_features(fy2024), fy2024.municipalities,
                                        CHIYODA, "area")
     assert (benchmark["n_peers"] == 0).all() and benchmark["peer_share"].isna().all()
-    assert metrics.peer_gaps(benchmark).empty
+    assert peer_gaps(benchmark).empty
 
 
 # ------------------------------------------------------------------ edition changes
 
 def test_edition_changes(dataset: Dataset) -> None:
-    changes = metrics.edition_changes(dataset, "fy2022", "fy2024")
+    changes = edition_changes(dataset, "fy2022", "fy2024")
     counts = changes["change"].value_counts().to_dict()
     # added: the drop-in service and its meeting, the sub-committee
     assert counts == {"municipality_added": 2, "municipality_removed": 1, "added": 3,
@@ -528,14 +533,14 @@ def test_open_minimum_and_zero_minimum_are_the_same_fact() -> None:
     ages = data.target_ages.copy()
     ages.loc[ages["service_id"] == sid(MAIN, CHIYODA, "s01"), "age_min"] = 0
     ages.loc[ages["service_id"] == sid(MAIN, CHIYODA, "s01"), "age_max"] = 18
-    changes = metrics.edition_changes(dataclasses.replace(data, target_ages=ages))
+    changes = edition_changes(dataclasses.replace(data, target_ages=ages))
     assert not changes["field"].isin(["age_min", "age_max"]).any()
 
 
 # ------------------------------------------------------------- timeline, partners
 
 def test_establishment_timeline_counts_each_entity_once(fy2024: Dataset) -> None:
-    timeline = metrics.establishment_timeline(fy2024)
+    timeline = establishment_timeline(fy2024)
     assert timeline.groupby("event").size().to_dict() == {"body": 1, "milestone": 2,
                                                           "service": 2}
     soreiyu = one(timeline, municipality_code=MUSASHINO, event="service")
@@ -545,18 +550,15 @@ def test_establishment_timeline_counts_each_entity_once(fy2024: Dataset) -> None
 
 
 def test_collaboration_edges_keep_unnamed_partners_apart(dataset: Dataset) -> None:
-    edges = metrics.collaboration_edges(dataset.collaborations, dataset.municipalities)
+    edges = collaboration_edges(dataset.collaborations, dataset.municipalities)
     assert len(edges) == 3 and edges["named"].sum() == 1
     named = one(edges, named=True)
     assert named["partner_name"] == "中央区" and named["partner_name_en"] == "Chuo City"
     assert one(edges, municipality_code=MUSASHINO)["partner_name"] == "他自治体"
 
 
-def test_edition_presence_and_service_counts(dataset: Dataset, fy2024: Dataset) -> None:
-    presence = metrics.edition_presence(dataset).set_index("municipality_code")["editions"]
-    assert presence.to_dict() == {CHIYODA: "fy2022+fy2024", CHUO: "fy2022",
-                                  MUSASHINO: "fy2024", OSHIMA: "fy2024"}
-    counts = metrics.service_counts(fy2024.services, fy2024.municipalities)
+def test_service_counts(fy2024: Dataset) -> None:
+    counts = service_counts(fy2024.services, fy2024.municipalities)
     assert counts.set_index("municipality_code")["n_services"].to_dict() == {
         CHIYODA: 2, MUSASHINO: 1, OSHIMA: 1}
 
@@ -564,7 +566,7 @@ def test_edition_presence_and_service_counts(dataset: Dataset, fy2024: Dataset) 
 # ------------------------------------------------------------------------ findings
 
 def test_summary_findings_in_both_languages(dataset: Dataset) -> None:
-    ja = metrics.summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO)
+    ja = summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO)
     assert ja["finding"].tolist() == ["scope", "channels", "age_fewest", "meetings", "menus",
                                       "bodies", "gap", "changes"]
     text = dict(zip(ja["finding"], ja["text"], strict=True))
@@ -574,25 +576,25 @@ def test_summary_findings_in_both_languages(dataset: Dataset) -> None:
     assert text["age_fewest"].startswith("50–64歳を対象とする")
     assert "追加3件、削除1件、名称変更1件、記載の食い違い4件" in text["changes"]
     assert all(ja["evidence"] != "")
-    en = metrics.summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO, lang="en")
+    en = summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO, lang="en")
     assert en["text"].iloc[0] == ("The FY2024 edition appendix documents 4 services and "
                                   "windows in 3 municipalities.")
     assert all(t.isascii() or "「" not in t for t in en["text"])
 
 
 def test_summary_findings_follow_the_data(dataset: Dataset) -> None:
-    before = metrics.summary_findings(dataset, "fy2024")
+    before = summary_findings(dataset, "fy2024")
     services = dataset.services.loc[dataset.services["municipality_code"] != OSHIMA]
-    after = metrics.summary_findings(dataclasses.replace(dataset, services=services), "fy2024")
+    after = summary_findings(dataclasses.replace(dataset, services=services), "fy2024")
     assert before["text"].iloc[0] != after["text"].iloc[0]
     assert "4件" in before["text"].iloc[0] and "3件" in after["text"].iloc[0]
     # a band nobody serves gets its own sentence
     ages = dataset.target_ages.loc[dataset.target_ages["municipality_code"] != OSHIMA]
-    nobody = metrics.summary_findings(dataclasses.replace(dataset, target_ages=ages), "fy2024")
+    nobody = summary_findings(dataclasses.replace(dataset, target_ages=ages), "fy2024")
     assert "age_nobody" in set(nobody["finding"])
 
 
 def test_summary_findings_of_an_empty_dataset() -> None:
     empty = make_dataset(**{name: table(name, []) for name in TIDY_TABLES})
-    findings = metrics.summary_findings(empty, "fy2024", "fy2022")
+    findings = summary_findings(empty, "fy2024", "fy2022")
     assert findings["finding"].tolist() == ["scope", "changes"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from analysis.dataset.tables import load_dataset, load_municipalities
-from analysis.present.views import comparison_views
+from analysis.present.comparison import comparison_views
 from tests.conftest import ROOT
 
 NETWORK_RESOURCE = re.compile(

@@ -167,10 +167,10 @@ def test_refuses_a_non_empty_directory_and_too_many(tmp_path: Path) -> None:
 
 def _comparison(tmp_path: Path, n: int, prefecture: str | None = None) -> dict:
     from analysis.dataset.tables import load_dataset
-    from analysis.present import views
+    from analysis.present.comparison import comparison_views
 
     out = write_synthetic(tmp_path / "data", n, SEED, prefecture)
-    return {view.name: view for view in views.comparison_views(load_dataset(out), "fy2024")}
+    return {view.name: view for view in comparison_views(load_dataset(out), "fy2024")}
 
 
 def test_many_municipalities_are_charted_by_prefecture_without_the_map(tmp_path: Path) -> None:

@@ -39,14 +39,17 @@ def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja",
     nothing when the build has no comparison (``wanted`` false)."""
     if not wanted:
         return
+    from analysis.dataset.scope import previous_edition
     from analysis.dataset.tables import load_dataset
-    from analysis.present import charts, views
+    from analysis.present import charts
+    from analysis.present.changes import edition_change_views
+    from analysis.present.comparison import comparison_views
 
     dataset = load_dataset(data_dir)
-    found = views.comparison_views(dataset, edition, lang, municipalities)
-    previous = views.previous_edition(dataset, edition)
+    found = comparison_views(dataset, edition, lang, municipalities)
+    previous = previous_edition(dataset.sources, edition)
     if previous and not municipalities:
-        found += views.edition_change_views(dataset, previous, edition, lang)
+        found += edition_change_views(dataset, previous, edition, lang)
     (work / "tables").mkdir(exist_ok=True)
     (work / "figures").mkdir(exist_ok=True)
     for view in found:

@@ -74,6 +74,7 @@ class BuildOptions:
 
 def check_options(options: BuildOptions) -> BuildOptions:
     """Reject options that would be unsafe or meaningless, before anything runs."""
+    from analysis.dataset.scope import editions
     from analysis.dataset.tables import load_municipalities, load_sources
 
     if not EDITION_PATTERN.fullmatch(options.edition):
@@ -81,10 +82,10 @@ def check_options(options: BuildOptions) -> BuildOptions:
     data_dir = Path(options.data_dir)
     if not data_dir.is_dir():
         raise UserError(f"--data {data_dir}: not a directory")
-    editions = set(load_sources(data_dir)["edition"]) - {""}
-    if options.edition not in editions:
+    known_editions = editions(load_sources(data_dir))
+    if options.edition not in known_editions:
         raise UserError(f"--edition {options.edition!r}: not in {data_dir}/raw/sources.csv "
-                        f"(editions there: {', '.join(sorted(editions))})")
+                        f"(editions there: {', '.join(known_editions)})")
     known = set(load_municipalities(data_dir)["municipality_code"])
     for code in options.municipalities:
         if not CODE_PATTERN.fullmatch(code) or code not in known:
@@ -123,29 +124,19 @@ def check_out_dir(out_dir: Path, data_dir: Path) -> Path:
 
 # ---------------------------------------------------------------- planning ----------------
 
-def edition_municipalities(data_dir: Path, edition: str) -> list[str]:
-    """Codes of the municipalities the edition documents, in code order."""
-    from analysis.dataset.tables import load_sources, load_tidy
-
-    sources = load_sources(data_dir)
-    in_edition = set(sources.loc[sources["edition"] == edition, "source_id"])
-    services = load_tidy("services", data_dir)
-    return sorted(set(services.loc[services["source_id"].isin(in_edition),
-                                   "municipality_code"]))
-
-
 def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
     """The notebooks of one build, in report order."""
     from analysis.core.labels import label
-    from analysis.dataset.tables import load_municipalities
+    from analysis.dataset.scope import edition_municipalities, previous_edition
+    from analysis.dataset.tables import load_dataset, load_municipalities, load_sources
 
     name_column = "name_romaji" if options.lang == "en" else "name"
     names = load_municipalities(options.data_dir).set_index("municipality_code")[name_column]
     data = str(options.data_dir)
     common = {"data_dir": data, "lang": options.lang}
     place = {"notebooks_dir": str(options.notebooks_dir)}
-    codes = list(options.municipalities) or edition_municipalities(options.data_dir,
-                                                                   options.edition)
+    codes = list(options.municipalities) or edition_municipalities(
+        load_dataset(options.data_dir), options.edition)
     jobs = []
     if "comparison" in options.kinds:
         jobs.append(NotebookJob("comparison", "comparison", label("report", "comparison",
@@ -154,8 +145,6 @@ def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
                                  "municipalities": list(options.municipalities), **common},
                                 **place))
     if "edition_changes" in options.kinds and not options.municipalities:
-        from analysis.dataset.tables import load_sources, previous_edition
-
         earlier = previous_edition(load_sources(options.data_dir), options.edition)
         if earlier:
             jobs.append(NotebookJob("edition_changes", "edition_changes",

@@ -12,18 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.paths import DATA_DIR, reference_dir, tidy_dir
+from analysis.dataset import schema
 
-TIDY_TABLES = (
-    "services",
-    "channels",
-    "target_ages",
-    "meetings",
-    "meeting_bodies",
-    "network_bodies",
-    "network_body_members",
-    "milestones",
-    "collaborations",
-)
+CODE = "municipality_code"  # the column that ties every table to a municipality
+# The tidy tables, in the contract's order (analysis.dataset.schema): one list, defined there.
+TIDY_TABLES = tuple(table.name for table in schema.TIDY)
 ENCODINGS = ("utf-8-sig", "cp932")
 
 
@@ -95,10 +88,8 @@ class Dataset:
 
 def typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Convert the text columns of a validated table to their schema types."""
-    from analysis.dataset.schema import BY_NAME
-
     conversions = {}
-    for field in BY_NAME[table_name].fields:
+    for field in schema.BY_NAME[table_name].fields:
         if field.name not in frame.columns:
             continue
         column = frame[field.name]
@@ -119,9 +110,3 @@ def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
     frames = {name: typed(load_tidy(name, data_dir), name) for name in TIDY_TABLES}
     return Dataset(sources=load_sources(data_dir),
                    municipalities=load_municipalities(data_dir), **frames)
-
-
-def previous_edition(sources: pd.DataFrame, edition: str) -> str | None:
-    """The latest edition before ``edition`` in the source registry, if any."""
-    earlier = sorted(e for e in set(sources["edition"]) if e and e < edition)
-    return earlier[-1] if earlier else None

@@ -12,10 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.compare import metrics
+from analysis.compare.ages import age_band_coverage
 from analysis.core.errors import UserError
 from analysis.core.labels import label, labels
 from analysis.dataset import schema
+from analysis.dataset.scope import editions
 from analysis.dataset.tables import load_dataset
 from analysis.excel.layout import (
     FIRST_DATA_ROW,
@@ -25,7 +26,7 @@ from analysis.excel.layout import (
     write_header,
 )
 from analysis.excel.output import save_workbook, valid_data
-from analysis.present import views
+from analysis.present.comparison import comparison_views
 
 CODE = "municipality_code"
 MARK = "○"
@@ -69,7 +70,7 @@ MATRICES = (
            "national_menu", "runs", _mark_any, f"{MARK}：そのメニューにあたる事業がある"),
     Matrix("matrix_age_band_coverage", "age_coverage", "band", "age_band", "status",
            _age_symbol, "○：対象 △：一部 ×：どの事業の対象でもない －：年齢の記載なし",
-           prepare=metrics.age_band_coverage),
+           prepare=age_band_coverage),
     Matrix("matrix_network_body_composition", "network_body_composition", "member_type",
            "member_type", "entity_key", _count_distinct, "その種類の構成員がいる会議体の数"),
     Matrix("matrix_meeting_intensity", "meeting_intensity", "kind", "meeting_kind",
@@ -81,11 +82,11 @@ def export_workbook(data_dir: Path, out: Path, edition: str) -> list[str]:
     """Write the workbook; return its sheet names."""
     data = valid_data(data_dir)
     dataset = load_dataset(data_dir)
-    editions = sorted(e for e in set(dataset.sources["edition"]) if e)
-    if edition not in editions:
+    known = editions(dataset.sources)
+    if edition not in known:
         raise UserError(f"--edition {edition!r}: not an edition of the sources "
-                        f"(known: {', '.join(editions)})")
-    found = {v.name: v for v in views.comparison_views(dataset, edition, "ja")}
+                        f"(known: {', '.join(known)})")
+    found = {v.name: v for v in comparison_views(dataset, edition, "ja")}
     workbook = Workbook()
     contents = workbook.active
     contents.title = INSTRUCTIONS_SHEET

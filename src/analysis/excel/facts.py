@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.dataset import schema
+from analysis.dataset.scope import latest_edition, municipality_source_ids
 from analysis.dataset.validate import DataSet, municipality_of_row
 from analysis.excel.layout import (
     EVIDENCE,
@@ -38,10 +39,7 @@ def current_sources(data: DataSet, code: str) -> list[str]:
     """The sources a template shows: the latest guidebook edition, plus the sources about
     this municipality alone that belong to no edition (visit records, submissions)."""
     sources = data["sources"]
-    editions = sorted(e for e in set(sources["edition"]) if e)
-    latest = sources["edition"] == (editions[-1] if editions else "")
-    own = (sources["edition"] == "") & (sources["municipality_code"] == code)
-    return list(sources.loc[latest | own, "source_id"])
+    return municipality_source_ids(sources, code, latest_edition(sources) or "")
 
 
 def _entity_keys(data: DataSet, table_name: str) -> dict[str, str]:

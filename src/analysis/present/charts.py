@@ -28,11 +28,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.compare.metrics import CODE, FREQUENCY_STATUSES, compact_ids, evidence_ids
+from analysis.compare.evidence import compact_ids, evidence_ids
+from analysis.compare.meetings import FREQUENCY_STATUSES
 from analysis.core.codes import with_check_digit
 from analysis.core.fonts import setup_matplotlib
 from analysis.core.labels import label, labels
 from analysis.core.paths import reference_dir
+from analysis.dataset.tables import CODE
 
 # Okabe–Ito blue and a light grey: distinct in colour and in lightness.
 OFFERED_COLOUR = "#0072B2"
@@ -180,7 +182,7 @@ def _matrix_chart(frame: pd.DataFrame, feature: str, has: str, count: str, group
 
 def channel_coverage_heatmap(coverage: pd.DataFrame, lang: str = "ja",
                              caption: bool = False) -> Figure:
-    """1. Municipalities × channels (``metrics.channel_coverage``): best-connected
+    """1. Municipalities × channels (``compare.channels.channel_coverage``): best-connected
     municipalities and commonest channels first, the number of services in each cell,
     each channel's prevalence as a margin."""
     _style()
@@ -194,8 +196,8 @@ def channel_coverage_heatmap(coverage: pd.DataFrame, lang: str = "ja",
 def national_menu_matrix(coverage: pd.DataFrame, lang: str = "ja",
                          designations: pd.DataFrame | None = None,
                          caption: bool = False) -> Figure:
-    """7. Municipality × the eight national menus (``metrics.national_menu_coverage``),
-    the designations the sources state (``metrics.designations``) beside the names."""
+    """7. Municipality × the eight national menus (``compare.menus.national_menu_coverage``),
+    the designations the sources state (``compare.services.designations``) beside the names."""
     _style()
     if coverage.empty:
         return _empty(Figure(figsize=(4, 2)), lang)
@@ -217,7 +219,7 @@ def group_share_heatmap(frame: pd.DataFrame, feature: str, has: str, group: str,
     """Groups of municipalities (prefectures, or kinds of municipality) × features: the
     share of each group's municipalities that have the feature, for more municipalities
     than one row each would keep legible. ``frame``: a municipality × feature frame (e.g.
-    ``metrics.channel_coverage``) with ``group``, ``group_name`` and ``group_name_en``
+    ``compare.channels.channel_coverage``) with ``group``, ``group_name`` and ``group_name_en``
     columns added; ``has``: its boolean column; ``group``: the labels.csv group of the
     features. Rows in group order (prefectures north to south); features commonest
     first (or, ``commonest_first=False``, in label order: age bands young to old); each
@@ -266,7 +268,7 @@ def group_share_heatmap(frame: pd.DataFrame, feature: str, has: str, group: str,
 
 def age_coverage_chart(coverage: pd.DataFrame, lang: str = "ja",
                        caption: bool = False) -> Figure:
-    """2. Target-age coverage per municipality (``metrics.age_coverage``) on a 0–80 axis
+    """2. Target-age coverage per municipality (``compare.ages.age_coverage``) on a 0–80 axis
     (80 = 80 and over): covered ages dark, uncovered ages highlighted and hatched, no
     stated age hatched grey. Widest coverage first."""
     _style()
@@ -311,7 +313,7 @@ def age_coverage_chart(coverage: pd.DataFrame, lang: str = "ja",
 
 def meeting_frequency_chart(frequencies: pd.DataFrame, lang: str = "ja",
                             caption: bool = False) -> Figure:
-    """3. Times per year of each meeting (``metrics.meeting_frequencies``), by kind, on a
+    """3. Times per year of each meeting (``compare.meetings.meeting_frequencies``), by kind, on a
     log scale; the meetings without a number (regular without a count, irregular,
     unstated) counted in a panel of their own, never placed at zero."""
     _style()
@@ -379,7 +381,7 @@ def meeting_frequency_chart(frequencies: pd.DataFrame, lang: str = "ja",
 def establishment_timeline_chart(timeline: pd.DataFrame, lang: str = "ja",
                                  caption: bool = False) -> Figure:
     """4. When windows and services started, bodies were set up and milestones happened
-    (``metrics.establishment_timeline``), one row per municipality; event types differ
+    (``compare.timeline.establishment_timeline``), one row per municipality; event types differ
     in marker shape as well as colour. A year without a month sits mid-year."""
     _style()
     if timeline.empty:
@@ -422,7 +424,7 @@ def establishment_timeline_chart(timeline: pd.DataFrame, lang: str = "ja",
 
 def body_composition_chart(composition: pd.DataFrame, lang: str = "ja",
                            caption: bool = False) -> Figure:
-    """5. Member types of each network body (``metrics.body_composition``), stacked; each
+    """5. Member types of each network body (``compare.bodies.body_composition``), stacked; each
     type has its own colour and hatch."""
     _style()
     if composition.empty:
@@ -500,9 +502,9 @@ def municipality_map(frame: pd.DataFrame, column: str, lang: str = "ja",
                      boundaries: object | None = None, caption: bool = False) -> Figure:
     """6. All 62 municipalities of Tokyo coloured by ``frame[column]`` (one row per
     municipality_code): a numeric metric on a light-to-dark scale, or categories
-    (labels from ``value_group`` in labels.csv, e.g. ``editions`` for
-    ``metrics.edition_presence``). Municipalities without a value are hatched and named in
-    the legend; the islands are insets; the MLIT credit line is on the figure.
+    (labels from ``value_group`` in labels.csv, e.g. ``editions``). Municipalities without
+    a value are hatched and named in the legend; the islands are insets; the MLIT credit
+    line is on the figure.
     ``metric``: the labels.csv ``metric`` key titling the legend."""
     _style()
     if municipalities is None:
@@ -608,7 +610,7 @@ def _component_layout(graph: nx.Graph, columns: int = 3) -> dict[str, tuple[floa
 
 def collaboration_graph(edges: pd.DataFrame, lang: str = "ja", caption: bool = False,
                         max_components: int | None = None) -> Figure:
-    """8. Inter-municipal partnerships (``metrics.collaboration_edges``) as a graph:
+    """8. Inter-municipal partnerships (``compare.partnerships.collaboration_edges``) as a graph:
     municipalities as circles, partners the source does not name as grey diamonds
     joined by dashed lines. ``max_components``: draw only that many of the largest
     partnerships (connected components); the title then says how many of all are shown."""
@@ -673,7 +675,7 @@ def collaboration_graph(edges: pd.DataFrame, lang: str = "ja", caption: bool = F
 
 def peer_gap_chart(benchmark: pd.DataFrame, lang: str = "ja", top: int = 25,
                    caption: bool = False) -> Figure:
-    """9. For one focus municipality (``metrics.peer_benchmark``): the share of peers
+    """9. For one focus municipality (``compare.peers.peer_benchmark``): the share of peers
     having each feature, commonest first (the ``top`` most common), solid where the
     focus has it too, hatched orange where it does not (a gap)."""
     _style()

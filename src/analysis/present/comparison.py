@@ -1,0 +1,201 @@
+"""The comparison of every municipality of an edition: its charts and tables, and the
+summary of findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.compare.ages import age_band_coverage, age_coverage, age_coverage_summary
+from analysis.compare.bodies import body_composition, network_body_summary
+from analysis.compare.channels import channel_coverage
+from analysis.compare.evidence import join_ids
+from analysis.compare.meetings import meeting_frequencies, meeting_intensity
+from analysis.compare.menus import national_menu_coverage
+from analysis.compare.partnerships import collaboration_edges
+from analysis.compare.services import designations, service_counts
+from analysis.compare.timeline import establishment_timeline
+from analysis.core.labels import label, labels
+from analysis.dataset.reference import PREFECTURES
+from analysis.dataset.scope import (
+    documented_municipalities,
+    edition_dataset,
+    previous_edition,
+    restrict,
+)
+from analysis.dataset.tables import CODE, Dataset
+from analysis.present import charts
+from analysis.present.findings import summary_findings
+from analysis.present.view import View, make_view
+
+# A chart keeps one row per municipality up to Tokyo's 62; with more (national data) the
+# charts show groups of municipalities instead: prefectures, or cities, towns and villages
+# when all are in one prefecture. The CSV exports keep every municipality.
+MAX_CHART_ROWS = 62
+
+
+
+MAX_SOURCE_IDS = 60  # row ids printed under a grouped view; the CSV's evidence has all
+
+
+
+TOKYO = "13"  # prefecture code: the map's boundaries are Tokyo's
+
+
+
+def summary_of_findings(dataset: Dataset, edition: str, lang: str = "ja") -> pd.DataFrame:
+    return summary_findings(dataset, edition, previous_edition(dataset.sources, edition),
+                                    lang=lang)
+
+
+
+def chart_groups(data: Dataset) -> pd.DataFrame | None:
+    """None when the documented municipalities fit one chart row each (at most
+    ``MAX_CHART_ROWS``); else each one's group for the charts: its prefecture, or its kind
+    (市・町・村) when all are in one prefecture. Columns: municipality_code, group,
+    group_name, group_name_en (``group`` sorts in display order)."""
+
+    codes = documented_municipalities(data)
+    if len(codes) <= MAX_CHART_ROWS:
+        return None
+    table = data.municipalities.loc[data.municipalities[CODE].isin(codes)]
+    if table["prefecture_code"].nunique() > 1:
+        keys = table["prefecture_code"]
+        names = [PREFECTURES.get(k, (k, k)) for k in keys]
+    else:
+        order = {kind: i for i, kind in enumerate(labels("municipality_kind"))}
+        keys = table["kind"].map(lambda k: f"{order.get(k, 9)}-{k}")
+        names = [(label("municipality_kind", k, "ja"), label("municipality_kind", k, "en"))
+                 for k in table["kind"]]
+    return pd.DataFrame({CODE: table[CODE], "group": keys,
+                         "group_name": [ja for ja, _ in names],
+                         "group_name_en": [en for _, en in names]})
+
+
+
+def _with_groups(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    return frame.merge(groups, how="inner", on=CODE)
+
+
+
+def _as_groups(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every municipality replaced by its group, so that a chart of one row
+    per municipality draws one row per group."""
+    merged = _with_groups(frame, groups)
+    return merged.assign(**{CODE: merged["group"], "name": merged["group_name"],
+                            "name_en": merged["group_name_en"]}).drop(
+        columns=["group", "group_name", "group_name_en"])
+
+
+
+def _grouped_composition(composition: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Members named per type, summed over each group's bodies: one bar per group,
+    labelled with the number of bodies (n=…)."""
+    grouped = _as_groups(composition, groups)
+    n_bodies = grouped.groupby(CODE)["entity_key"].nunique()
+    return (grouped.groupby([CODE, "name", "name_en", "member_type"], as_index=False)
+            .agg(n_members=("n_members", "sum"), evidence=("evidence", join_ids))
+            .assign(entity_key=lambda df: df[CODE],
+                    body_name=lambda df: "n=" + df[CODE].map(n_bodies).astype(str)))
+
+
+
+def _coverage_figure(coverage: pd.DataFrame, groups: pd.DataFrame | None, feature: str,
+                     has: str, title: str, lang: str,
+                     per_municipality: Callable[[], Figure]) -> Figure:
+    """A municipality × feature chart, or its group-share heatmap for many municipalities."""
+    if groups is None:
+        return per_municipality()
+    return charts.group_share_heatmap(_with_groups(coverage, groups), feature, has, feature,
+                                      label("chart", title, lang), lang)
+
+
+
+def _age_figure(ages: pd.DataFrame, groups: pd.DataFrame | None, lang: str) -> Figure:
+    if groups is None:
+        return charts.age_coverage_chart(ages, lang)
+    bands = age_band_coverage(ages)
+    known = bands.loc[bands["status"] != "no_data"].assign(
+        covered=lambda df: df["status"] == "covered")
+    return charts.group_share_heatmap(_with_groups(known, groups), "band", "covered",
+                                      "age_band", label("chart", "age_coverage_title", lang),
+                                      lang, commonest_first=False)
+
+
+
+def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
+                     municipalities: Sequence[str] = ()) -> list[View]:
+    """Every comparison chart and table of one edition (optionally of some municipalities).
+
+    With more than ``MAX_CHART_ROWS`` municipalities the charts show groups
+    (``chart_groups``), the partnership graph its twelve largest partnerships, and the
+    sources lines their first ids; the map (Tokyo's boundaries) is left out unless every
+    municipality is in Tokyo. The tables keep every municipality."""
+    data = edition_dataset(dataset, edition)
+    if municipalities:
+        data = restrict(data, municipalities)
+    names = data.municipalities
+    groups = chart_groups(data)
+    max_ids = None if groups is None else MAX_SOURCE_IDS
+    ages = age_coverage(data.target_ages, names, data.services)
+    frequencies = meeting_frequencies(data.meetings, names)
+    composition = body_composition(data.network_bodies, data.network_body_members,
+                                           names)
+    channels = channel_coverage(data.channels, names, data.services)
+    menus = national_menu_coverage(data.services, names)
+    counts = service_counts(data.services, names)
+    timeline = establishment_timeline(data)
+    edges = collaboration_edges(data.collaborations, names)
+    found = [
+        make_view("channel_coverage", dataset, channels, _coverage_figure(
+            channels, groups, "channel", "offered", "channel_coverage_title", lang,
+            lambda: charts.channel_coverage_heatmap(channels, lang)), lang, max_ids),
+        make_view("age_coverage", dataset, ages, _age_figure(ages, groups, lang), lang, max_ids),
+        make_view("age_coverage_summary", dataset, age_coverage_summary(ages), None, lang,
+              max_ids),
+        make_view("meeting_frequencies", dataset, frequencies,
+              charts.meeting_frequency_chart(frequencies, lang), lang, max_ids),
+        make_view("meeting_intensity", dataset, meeting_intensity(data.meetings, names),
+              None, lang, max_ids),
+        make_view("national_menu_coverage", dataset, menus, _coverage_figure(
+            menus, groups, "national_menu", "runs", "menu_matrix_title", lang,
+            lambda: charts.national_menu_matrix(
+                menus, lang, designations=designations(data.services, names))),
+              lang, max_ids),
+        make_view("network_body_composition", dataset, composition,
+              charts.body_composition_chart(composition if groups is None else
+                                            _grouped_composition(composition, groups), lang),
+              lang, max_ids),
+        make_view("network_body_summary", dataset,
+              network_body_summary(data.network_bodies, data.network_body_members,
+                                           names), None, lang, max_ids),
+        make_view("establishment_timeline", dataset, timeline,
+              charts.establishment_timeline_chart(
+                  timeline if groups is None else _as_groups(timeline, groups), lang),
+              lang, max_ids),
+    ]
+    codes = documented_municipalities(data)
+    if all(code.startswith(TOKYO) for code in codes):  # the boundary file is Tokyo's
+        found.append(make_view("service_map", dataset, counts,
+                           charts.municipality_map(counts, "n_services", lang,
+                                                   metric="n_services",
+                                                   municipalities=dataset.municipalities),
+                           lang, max_ids))
+    found.append(make_view("collaborations", dataset, edges, charts.collaboration_graph(
+        edges, lang, max_components=None if groups is None else 12), lang, max_ids))
+    return found
+
+
+
+def select_municipalities(dataset: Dataset, area: str = "",
+                          municipalities: Sequence[str] = ()) -> list[str]:
+    """Codes chosen by an explicit list and/or an area (``ku``, ``tama``, ``islands``);
+    empty when neither is given (meaning: all)."""
+    table = dataset.municipalities
+    codes = set(municipalities)
+    if area:
+        in_area = set(table.loc[table["area"] == area, "municipality_code"])
+        codes = codes & in_area if codes else in_area
+    return sorted(codes)
