@@ -87,14 +87,14 @@ dataset = tables.load_dataset("")
 for view in comparison_views(dataset, "fy2024") + edition_change_views(
         dataset, "fy2022", "fy2024"):
     if view.figure is not None:
-        display.figure_png(view.figure)
+        charts.figure_bytes(view.figure, "png")
 codes = sorted(set(edition_dataset(dataset, "fy2024").services["municipality_code"]))
 for code in codes:
     for facts in profile_facts(dataset, code, "fy2024"):
         display.facts_html(facts)
     for view in gap_review_views(dataset, code, "fy2024", "all"):
         if view.figure is not None:
-            display.figure_png(view.figure)
+            charts.figure_bytes(view.figure, "png")
 """
 
 
@@ -124,7 +124,8 @@ import time, json
 from pathlib import Path
 t0 = time.perf_counter()
 from analysis.build import execute
-from analysis.build.pipeline import BuildOptions, check_options, plan_jobs
+from analysis.build.options import BuildOptions, check_options
+from analysis.build.plan import plan_jobs
 from analysis.build.render import html_to_pdf, notebook_to_html
 import nbformat
 opts = check_options(BuildOptions(municipalities=("{one}",), only=("profile",),

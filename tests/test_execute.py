@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from analysis.build import execute
-from analysis.build.pipeline import BuildOptions, check_options, plan_jobs
+from analysis.build.options import BuildOptions, check_options
+from analysis.build.plan import plan_jobs
 
 
 def outputs(path: Path) -> list:

@@ -17,7 +17,7 @@ from analysis.excel import commands as excel_commands
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from analysis.build.pipeline import FORMATS
+    from analysis.build.options import FORMATS
 
     formats = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = sorted(set(formats) - set(FORMATS))
@@ -100,7 +100,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from analysis.build.pipeline import BuildOptions, build
+    from analysis.build.options import BuildOptions
+    from analysis.build.pipeline import build
 
     options = BuildOptions(edition=args.edition, data_dir=args.data, out_dir=args.out,
                            formats=args.formats, lang=args.lang,

@@ -30,7 +30,7 @@ from analysis.core.labels import label
 if TYPE_CHECKING:
     import nbformat
 
-    from analysis.build.pipeline import BuildOptions
+    from analysis.build.options import BuildOptions
 
 COMBINED_SECTIONS = ("comparison", "edition_changes", "profile")
 EXECUTED = "notebooks"  # the folder of executed notebooks inside a build's directory

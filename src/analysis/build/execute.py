@@ -290,10 +290,6 @@ def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
     return target
 
 
-def default_jobs() -> int:
-    return os.cpu_count() or 1
-
-
 @dataclass(frozen=True)
 class FollowUp:
     """Work on executed notebooks (e.g. the combined report) that runs in the same pool as

@@ -1,36 +1,12 @@
 """Result tables (``tables/<metric>.csv``) and figures (``figures/<chart>.png|svg``) of a
 build: the same views the comparison notebook shows, computed by the same functions.
-
-The CSVs are meant to be opened by people too, so text that a spreadsheet would run as a
-formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is prefixed
-with an apostrophe — the OWASP rule for CSV injection. The tidy data in ``data/tidy``
-stays as written.
-"""
+The CSVs are spreadsheet-safe (``analysis.core.cells``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize_cell(value: object) -> object:
-    """A text cell a spreadsheet would read as a formula, made inert; others unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
-    text_columns = frame.select_dtypes(include=["object", "string"]).columns
-    return frame.assign(**{c: frame[c].map(neutralize_cell) for c in text_columns})
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    safe_for_spreadsheet(frame).to_csv(path, index=False, lineterminator="\n",
-                                       encoding="utf-8")
+from analysis.core.cells import write_csv
 
 
 def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja",

@@ -11,157 +11,32 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from analysis.build import publish
 from analysis.build.assemble import EXECUTED, combined_report_task, finish_report
-from analysis.build.execute import (
-    NotebookJob,
-    default_jobs,
-    inputs_digest,
-    job_keys,
-    run_jobs,
-)
+from analysis.build.execute import NotebookJob, inputs_digest, job_keys, run_jobs
 from analysis.build.exports import write_exports
+from analysis.build.options import BuildOptions, check_options
+from analysis.build.plan import plan_jobs
 from analysis.core.errors import BuildError, UserError
-from analysis.core.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR, ROOT, refuse_parent_steps
 
-FORMATS = ("html", "pdf")
-EDITION_PATTERN = re.compile(r"fy[0-9]{4}")
-CODE_PATTERN = re.compile(r"[0-9]{6}")
 CACHE = ".cache"
-NOTEBOOKS = ("comparison", "edition_changes", "profile", "gap_review")
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    edition: str = "fy2024"
-    data_dir: Path = DATA_DIR
-    out_dir: Path = REPORTS_DIR
-    formats: tuple[str, ...] = FORMATS
-    lang: str = "ja"
-    municipalities: tuple[str, ...] = ()  # empty: every municipality of the edition
-    jobs: int = field(default_factory=default_jobs)
-    force: bool = False
-    progress: bool = True
-    warm: bool = True  # reuse one kernel per worker (see analysis.build.execute)
-    notebooks_dir: Path = NOTEBOOKS_DIR  # another copy of the notebooks, e.g. edited ones
-    only: tuple[str, ...] = ()  # kinds of notebook to build (see NOTEBOOKS); empty: default
-    scheduler: str | None = None  # a Dask scheduler's address: run the notebooks there
-
-    @property
-    def publish_name(self) -> str:
-        """``fy2024`` for a full build, ``fy2024-132039`` for a municipality subset."""
-        parts = [self.edition, *sorted(self.municipalities)]
-        if self.only:
-            parts.append("only_" + "_".join(self.only))
-        return "-".join(parts)
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        """The kinds of notebook to run: ``only``, else all (a subset: the handouts)."""
-        if self.only:
-            return self.only
-        return ("profile", "gap_review") if self.municipalities else NOTEBOOKS
 
 
 # ---------------------------------------------------------------- checking options -------
 
-def check_options(options: BuildOptions) -> BuildOptions:
-    """Reject options that would be unsafe or meaningless, before anything runs."""
-    from analysis.dataset.scope import editions
-    from analysis.dataset.tables import load_municipalities, load_sources
-
-    if not EDITION_PATTERN.fullmatch(options.edition):
-        raise UserError(f"--edition {options.edition!r}: an edition looks like fy2024")
-    data_dir = Path(options.data_dir)
-    if not data_dir.is_dir():
-        raise UserError(f"--data {data_dir}: not a directory")
-    known_editions = editions(load_sources(data_dir))
-    if options.edition not in known_editions:
-        raise UserError(f"--edition {options.edition!r}: not in {data_dir}/raw/sources.csv "
-                        f"(editions there: {', '.join(known_editions)})")
-    known = set(load_municipalities(data_dir)["municipality_code"])
-    for code in options.municipalities:
-        if not CODE_PATTERN.fullmatch(code) or code not in known:
-            raise UserError(f"--municipality {code!r}: not a municipality code of "
-                            f"{data_dir}/reference/municipalities.csv (6 digits, e.g. 132039)")
-    if options.jobs < 1:
-        raise UserError(f"--jobs {options.jobs}: must be 1 or more")
-    unknown = sorted(set(options.only) - set(NOTEBOOKS))
-    if unknown:
-        raise UserError(f"--only {','.join(unknown)}: the notebooks are {', '.join(NOTEBOOKS)}")
-    notebooks = Path(options.notebooks_dir)
-    missing = [n for n in NOTEBOOKS if not (notebooks / f"{n}.ipynb").is_file()]
-    if missing:
-        raise UserError(f"--notebooks {notebooks}: missing {', '.join(missing)} (.ipynb)")
-    return replace(options, out_dir=check_out_dir(options.out_dir, data_dir))
 
 
-def check_out_dir(out_dir: Path, data_dir: Path) -> Path:
-    """The output directory may be anywhere except inside the inputs or the code.
-
-    ``..`` components are refused outright: an output path is typed by a person, and a
-    path that climbs out of where it seems to point is a mistake or an attack.
-    """
-    out_dir = refuse_parent_steps(out_dir, "--out")
-    resolved = out_dir.resolve()
-    protected = [Path(data_dir).resolve(), (ROOT / "src").resolve(),
-                 (ROOT / "notebooks").resolve(), (ROOT / "tests").resolve()]
-    for inside in protected:
-        if resolved == inside or inside in resolved.parents:
-            raise UserError(f"--out {out_dir}: inside {inside}; reports are never written "
-                            "among the inputs or the code")
-    if resolved.exists() and not resolved.is_dir():
-        raise UserError(f"--out {out_dir}: exists and is not a directory")
-    return resolved
 
 
 # ---------------------------------------------------------------- planning ----------------
 
-def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
-    """The notebooks of one build, in report order."""
-    from analysis.core.labels import label
-    from analysis.dataset.scope import edition_municipalities, previous_edition
-    from analysis.dataset.tables import load_dataset, load_municipalities, load_sources
-
-    name_column = "name_romaji" if options.lang == "en" else "name"
-    names = load_municipalities(options.data_dir).set_index("municipality_code")[name_column]
-    data = str(options.data_dir)
-    common = {"data_dir": data, "lang": options.lang}
-    place = {"notebooks_dir": str(options.notebooks_dir)}
-    codes = list(options.municipalities) or edition_municipalities(
-        load_dataset(options.data_dir), options.edition)
-    jobs = []
-    if "comparison" in options.kinds:
-        jobs.append(NotebookJob("comparison", "comparison", label("report", "comparison",
-                                                                  options.lang),
-                                {"edition": options.edition,
-                                 "municipalities": list(options.municipalities), **common},
-                                **place))
-    if "edition_changes" in options.kinds and not options.municipalities:
-        earlier = previous_edition(load_sources(options.data_dir), options.edition)
-        if earlier:
-            jobs.append(NotebookJob("edition_changes", "edition_changes",
-                                    label("report", "edition_changes", options.lang),
-                                    {"from_edition": earlier, "to_edition": options.edition,
-                                     **common}, **place))
-    for kind, extra in (("profile", {}), ("gap_review", {"peer_group": "all"})):
-        if kind not in options.kinds:
-            continue
-        for code in codes:
-            title = label("report", f"{kind}_title", options.lang).format(name=names[code])
-            jobs.append(NotebookJob(kind, f"{kind}-{code}", title,
-                                    {"municipality_code": code, "edition": options.edition,
-                                     **extra, **common},
-                                    handout_formats=options.formats, lang=options.lang,
-                                    **place))
-    return jobs
 
 
 # ---------------------------------------------------------------- building ---------------

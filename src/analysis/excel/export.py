@@ -59,22 +59,22 @@ class Matrix:
     group: str  # label group: column order and Japanese headers
     value: str  # column aggregated into a cell
     cell: Callable[[pd.Series], object]
-    legend: str
+    legend: str  # labels.csv key (group workbook) of the sheet's legend
     prepare: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame
 
 
 MATRICES = (
     Matrix("matrix_channel_coverage", "channel_coverage", "channel", "channel", "offered",
-           _mark_any, f"{MARK}：そのチャネルで相談できる窓口・事業がある"),
+           _mark_any, "legend_channel"),
     Matrix("matrix_national_menu_coverage", "national_menu_coverage", "national_menu",
-           "national_menu", "runs", _mark_any, f"{MARK}：そのメニューにあたる事業がある"),
+           "national_menu", "runs", _mark_any, "legend_menu"),
     Matrix("matrix_age_band_coverage", "age_coverage", "band", "age_band", "status",
-           _age_symbol, "○：対象 △：一部 ×：どの事業の対象でもない －：年齢の記載なし",
+           _age_symbol, "legend_age",
            prepare=age_band_coverage),
     Matrix("matrix_network_body_composition", "network_body_composition", "member_type",
-           "member_type", "entity_key", _count_distinct, "その種類の構成員がいる会議体の数"),
+           "member_type", "entity_key", _count_distinct, "legend_composition"),
     Matrix("matrix_meeting_intensity", "meeting_intensity", "kind", "meeting_kind",
-           "n_meetings", _total, "その種類の会議・集まりの数"),
+           "n_meetings", _total, "legend_meetings"),
 )
 
 
@@ -93,11 +93,14 @@ def export_workbook(data_dir: Path, out: Path, edition: str) -> list[str]:
     listed: list[tuple[str, str, str]] = []
     for table in (*schema.TIDY, schema.SOURCES):
         write_table(workbook.create_sheet(table.name), table, data[table.name])
-        listed.append((table.name, table.title_ja, f"{table.path}（{len(data[table.name])}行）"))
+        listed.append((table.name, table.title_ja, label("workbook", "table_rows").format(
+            path=table.path, n=len(data[table.name]))))
     for matrix in MATRICES:
         view = found[matrix.view]
         write_matrix(workbook.create_sheet(matrix.sheet), matrix, view.table)
-        listed.append((matrix.sheet, view.title, f"{edition}・{matrix.legend}"))
+        legend = label("workbook", matrix.legend).format(mark=MARK)
+        listed.append((matrix.sheet, view.title, label("workbook", "matrix_note").format(
+            edition=edition, legend=legend)))
     write_contents(contents, data_dir, edition, listed)
     save_workbook(workbook, out)
     return workbook.sheetnames
@@ -140,11 +143,12 @@ def write_matrix(ws: Worksheet, matrix: Matrix, frame: pd.DataFrame) -> None:
 def write_contents(ws: Worksheet, data_dir: Path, edition: str,
                    listed: list[tuple[str, str, str]]) -> None:
     """The 説明 sheet: what each sheet holds and how the headers are laid out."""
-    put(ws, 1, 1, "ひきこもり支援データ（東京都の区市町村）").font = Font(bold=True, size=14)
-    put(ws, 2, 1, f"データ：{data_dir}　比較表の版：{edition}")
-    put(ws, 3, 1, "各シートの1行目は日本語の列名、2行目は英語のキー（CSV の列名）です。"
-                  "3行目からがデータです。出典と引用は各行の source_id と quote にあります。")
-    for column, text in enumerate(("シート", "内容", "備考"), start=1):
+    put(ws, 1, 1, label("workbook", "export_title")).font = Font(bold=True, size=14)
+    put(ws, 2, 1, label("workbook", "export_data").format(data_dir=data_dir, edition=edition))
+    put(ws, 3, 1, label("workbook", "export_layout"))
+    headers = [label("workbook", key) for key in ("contents_sheet", "contents_what",
+                                                   "contents_note")]
+    for column, text in enumerate(headers, start=1):
         put(ws, 5, column, text).font = Font(bold=True)
     for row, values in enumerate(listed, start=6):
         for column, text in enumerate(values, start=1):

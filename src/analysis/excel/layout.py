@@ -17,12 +17,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.build.exports import FORMULA_START, neutralize_cell
+from analysis.core.cells import neutralize_cell
 from analysis.core.labels import label
 from analysis.dataset import schema
 
 INSTRUCTIONS_SHEET = "説明"
 LISTS_SHEET = "選択肢"
+# The form on the instructions sheet: key in column B, value in column C.
+META_KEYS = ("municipality_code", "municipality_name", "title", "publisher", "date",
+             "template_version")
 LABEL_ROW = 1
 KEY_ROW = 2
 FIRST_DATA_ROW = 3
@@ -149,13 +152,6 @@ def put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     else:
         cell.value = value
     return cell
-
-
-def unneutralize(text: str) -> str:
-    """The inverse of ``neutralize_cell``, for reading back a cell this package wrote."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        return text[1:]
-    return text
 
 
 def _is_missing(value: object) -> bool:

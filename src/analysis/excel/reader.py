@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from analysis.core.cells import unneutralize_cell
 from analysis.core.errors import UserError
 from analysis.excel.layout import (
     EVIDENCE,
@@ -29,15 +30,13 @@ from analysis.excel.layout import (
     INSTRUCTIONS_SHEET,
     KEY_ROW,
     LISTS_SHEET,
+    META_KEYS,
     PREFILLED_FROM,
     SHEETS_BY_NAME,
     TEMPLATE_SHEETS,
     SheetSpec,
-    unneutralize,
 )
 
-META_KEYS = ("municipality_code", "municipality_name", "title", "publisher", "date",
-             "template_version")
 OPTIONAL_COLUMNS = ("note", PREFILLED_FROM)  # a sheet without them is still readable
 _BAD_FILE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
              OSError, EOFError)
@@ -150,7 +149,7 @@ def cell_text(cell: Cell, *, date_allowed: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    return unneutralize(text)
+    return unneutralize_cell(text)
 
 
 def read_meta(ws: Worksheet, filled: FilledWorkbook) -> None:

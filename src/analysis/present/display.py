@@ -9,31 +9,18 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 
 import pandas as pd
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
 from analysis.core.labels import label
+from analysis.present.charts import figure_bytes
 
-PNG_METADATA = {"Software": None}
 # Display columns whose values are names or phrases quoted from the sources.
 NAME_COLUMNS = {"name", "service", "body", "partner", "title", "age_text", "frequency_text",
                 "member_text", "operator"}
 MAX_TABLE_ROWS = 60
-
-
-def figure_png(fig: Figure) -> bytes:
-    """PNG bytes of a figure, with no metadata that changes between runs."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata=PNG_METADATA, bbox_inches="tight")
-    return buffer.getvalue()
-
-
-def show_figure(fig: Figure) -> None:
-    """Display a figure in the notebook as an embedded PNG."""
-    display(Image(data=figure_png(fig), format="png"))
 
 
 def show_html(markup: str) -> None:
@@ -84,7 +71,7 @@ def _cell(value: object, is_name: bool) -> str:
 
 def figure_html(fig: Figure, alt: str) -> str:
     """An embedded PNG, so a heading and its chart are one block that print keeps together."""
-    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    data = base64.b64encode(figure_bytes(fig, "png")).decode("ascii")
     return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">')
 
 
