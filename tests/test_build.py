@@ -206,5 +206,7 @@ def test_invalid_data_is_refused_before_anything_runs(tmp_path: Path) -> None:
                         encoding="utf-8")
     out = tmp_path / "out"
     result = run_cli("build", "--data", str(data), "--out", str(out), "--municipality", CODE)
-    assert_clean_failure(result, "does not validate", "tidy/channels.csv:", "pigeon")
+    assert_clean_failure(result, "does not validate")
+    assert re.search(r"^\s*tidy/channels\.csv:\d+:channel: 'pigeon' — is not an allowed value",
+                     result.stderr, re.M), result.stderr
     assert not (out / f"fy2024-{CODE}").exists()

@@ -256,7 +256,8 @@ def test_peer_group(peers: object, expected: list[str]) -> None:
 
 
 def test_peer_group_rejects_unknown_spec() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^peers must be 'all', 'area', 'kind' or a list "
+                                         r"of codes, not 'prefecture'$"):
         peer_group(municipalities(), CHIYODA, "prefecture")
 
 

@@ -130,9 +130,11 @@ def test_split_sections_crlf_heading_excludes_carriage_return() -> None:
 
 
 def test_split_sections_rejects_non_increasing_numbers() -> None:
-    with pytest.raises(SectionOrderError):
+    with pytest.raises(SectionOrderError,
+                       match=r"^section numbers do not strictly increase: \[2, 1\]$"):
         split_sections("2 新宿区の取組\n本文\n1 文京区の取組\n")
-    with pytest.raises(SectionOrderError):
+    with pytest.raises(SectionOrderError,
+                       match=r"^section numbers do not strictly increase: \[2, 2\]$"):
         split_sections("2 新宿区の取組\n本文\n2 文京区の取組\n")
 
 

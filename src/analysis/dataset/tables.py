@@ -24,11 +24,13 @@ class TableReadError(ValueError):
     """A table file that cannot be read as CSV text; the message says where and why."""
 
 
-def decode_csv_bytes(data: bytes, path: Path) -> str:
-    """Decode UTF-8 (with or without BOM) or CP932, the encodings Excel and editors write."""
+def csv_encoding(data: bytes, path: Path) -> str:
+    """The encoding of a CSV file's bytes: UTF-8 (with or without BOM) or CP932, the
+    encodings Excel and editors write; TableReadError (located) for anything else."""
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding)
+            data.decode(encoding)
+            return encoding
         except UnicodeDecodeError as error:
             last = error
     line = data[: last.start].count(b"\n") + 1
@@ -36,6 +38,11 @@ def decode_csv_bytes(data: bytes, path: Path) -> str:
         f"{path}:{line}: bytes {data[last.start:last.start + 4]!r} — not valid UTF-8 or CP932 "
         "(save the file as 'CSV UTF-8' or 'CSV (Shift-JIS / CP932)')"
     )
+
+
+def decode_csv_bytes(data: bytes, path: Path) -> str:
+    """The text of a CSV file's bytes (see ``csv_encoding``)."""
+    return data.decode(csv_encoding(data, path))
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from pandera.errors import SchemaErrors
 from analysis.core.codes import code_problem
 from analysis.dataset import schema
 from analysis.dataset.source_readers import read_source_text
-from analysis.dataset.tables import TableReadError, decode_csv_bytes
+from analysis.dataset.tables import TableReadError, csv_encoding
 from analysis.text import normalize
 from analysis.text.fold import fold
 from analysis.text.sources import (
@@ -91,10 +91,11 @@ def read_table(root: Path, table: schema.Table) -> tuple[pd.DataFrame | None, li
         return None, [Problem(name, 0, "", "", "the file is binary, not CSV text",
                               "export the sheet as CSV (UTF-8)")]
     try:
-        text = decode_csv_bytes(data, path)
+        encoding = csv_encoding(data, path)
     except TableReadError as error:
         return None, [Problem(name, 0, "", "", str(error).split(" — ", 1)[-1],
                               "save the file as CSV UTF-8")]
+    text = data.decode(encoding)
     if not text.strip():
         return None, [Problem(name, 1, "", "", "the file is empty",
                               f"it needs at least the header: {','.join(table.columns)}")]
@@ -106,7 +107,22 @@ def read_table(root: Path, table: schema.Table) -> tuple[pd.DataFrame | None, li
     except (pd.errors.ParserError, ValueError) as error:
         return None, [Problem(name, 0, "", "", f"not readable as CSV: {error}",
                               "export the sheet as CSV with a header row")]
-    return frame, column_problems(frame, table)
+    problems = column_problems(frame, table)
+    if encoding == "cp932":
+        problems += lost_character_problems(frame, table)
+    return frame, problems
+
+
+def lost_character_problems(frame: pd.DataFrame, table: schema.Table) -> list[Problem]:
+    """Cells of a CSV saved as CP932 that hold "?": Excel writes "?" for every character
+    CP932 cannot hold (☎, ✉, Kangxi-radical kanji such as ⽀, the en dash …), so such a
+    cell may have lost a character of the source. Refused, with the way out."""
+    return [Problem(table.path, index + 2, column, value,
+                    "contains '?' in a file saved as CP932, which cannot hold every "
+                    "character of the sources (Excel writes '?' for the ones it lacks)",
+                    "save the file as 'CSV UTF-8' and copy the cell again from the source")
+            for column in frame.columns for index, value in frame[column].items()
+            if "?" in value]
 
 
 def column_problems(frame: pd.DataFrame, table: schema.Table) -> list[Problem]:
