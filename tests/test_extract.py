@@ -265,14 +265,19 @@ def test_cli_compare_writes_csv_and_summary() -> None:
     assert any(line.startswith("132039 武蔵野市: ") for line in summary)
 
 
-@pytest.mark.parametrize("args", [
-    ("extract", "no-such-file.txt"),
-    ("extract",),
-    ("extract", "fy2024_main", "--compare"),
-    ("extract", "--compare", "--data", "no/such/dir"),
+NEITHER = "error: give either a SOURCE_FILE to extract from or --compare, not both or neither"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("extract", "no-such-file.txt"),
+     "error: no-such-file.txt: no such file, and not a source_id or file name in "),
+    (("extract",), NEITHER),
+    (("extract", "fy2024_main", "--compare"), NEITHER),
+    (("extract", "--compare", "--data", "no/such/dir"),
+     "error: no/such/dir: not a directory (give a data directory laid out like data/)"),
 ])
-def test_cli_user_errors_exit_1_without_traceback(args: tuple[str, ...]) -> None:
+def test_cli_user_errors_exit_1_without_traceback(args: tuple[str, ...], message: str) -> None:
     result = cli(*args)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: ")
+    assert result.stderr.startswith(message), result.stderr
     assert "Traceback" not in result.stderr

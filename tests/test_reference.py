@@ -35,9 +35,16 @@ def test_check_digit(code5: str, code6: str) -> None:
     assert code_problem(code6) is None
 
 
-@pytest.mark.parametrize("bad", ["131042", "13104", "1310411", "13a041", "", "１３１０４１"])
-def test_code_problem_names_what_is_wrong(bad: str) -> None:
-    assert code_problem(bad)
+SHAPE = "must be 6 digits (5-digit code plus check digit), written as text"
+
+
+@pytest.mark.parametrize(("bad", "problem"), [
+    ("131042", "check digit is 2, expected 1 (correct code: 131041)"),
+    ("13104", SHAPE), ("1310411", SHAPE), ("13a041", SHAPE), ("", SHAPE),
+    ("１３１０４１", SHAPE),  # full-width digits are not a code
+])
+def test_code_problem_names_what_is_wrong(bad: str, problem: str) -> None:
+    assert code_problem(bad) == problem
 
 
 def test_check_digit_agrees_with_the_national_code_list() -> None:
