@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.core.codes import with_check_digit
 from analysis.core.errors import UserError
+from analysis.core.files import write_bytes_atomically
 from analysis.dataset.population import (
     CENSUS_FILE,
     POPULATION_FILE,
@@ -155,16 +155,6 @@ def registry_with_hashes(registry: pd.DataFrame, files: dict[str, bytes]) -> pd.
                                    zip(registry["file"], registry["sha256"], strict=True)])
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then one rename."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def write_reference(ref_dir: Path | None = None) -> list[Path]:
     """``python -m analysis reference``: regenerate ``municipalities.csv`` and
     ``population.csv`` from the raw inputs, and their sha256 in ``reference_sources.csv``.
@@ -178,7 +168,7 @@ def write_reference(ref_dir: Path | None = None) -> list[Path]:
     files[SOURCES_FILE] = csv_bytes(registry_with_hashes(registry, files))
     written = []
     for name, data in files.items():
-        write_atomically(ref_dir / name, data)
+        write_bytes_atomically(ref_dir / name, data)
         written.append(ref_dir / name)
     return written
 

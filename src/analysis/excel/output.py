@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from analysis.core.errors import UserError
+from analysis.core.files import write_atomically
 from analysis.core.paths import refuse_parent_steps
 from analysis.dataset.validate import DataSet, validate
 
@@ -38,9 +38,4 @@ def valid_data(data_dir: Path) -> DataSet:
 
 def save_workbook(workbook: Workbook, path: Path) -> None:
     """Save through a temporary file, so an interrupted save leaves no half-written file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomically(path, workbook.save)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from analysis.core.codes import code_problem
 from analysis.core.errors import UserError
+from analysis.core.files import temporary_beside
 from analysis.dataset import schema
 from analysis.dataset.validate import DataSet, Problem, validate
 from analysis.excel import facts
@@ -433,7 +434,7 @@ def apply_plan(plan: Plan, data_dir: Path) -> list[Path]:
         for relative, content in plan.files.items():
             target = Path(data_dir) / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary = temporary_beside(target)
             temporary.write_bytes(content)
             staged.append((temporary, target))
         for temporary, target in staged:
