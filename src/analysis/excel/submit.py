@@ -1,5 +1,7 @@
 """``python -m analysis import WORKBOOK --source-id ID [--apply]``: a filled template
-becomes a new ``steward_submission`` source and the rows it adds.
+becomes a new ``steward_submission`` source and the rows it adds. A reviewed draft
+(``python -m analysis draft``) is imported by ``excel.draft_import`` instead: its rows keep
+the registered source they quote, and no new source is made.
 
 What is new: a row whose fact (its ``facts`` columns) is not already recorded for the
 municipality by any source. A prefilled row left as it was adds nothing; a changed one is
@@ -68,6 +70,8 @@ class Plan:
     source: dict[str, str] = field(default_factory=dict)
     rows: list[NewRow] = field(default_factory=list)
     unchanged: int = 0
+    rejected: int = 0  # a draft's rows marked 却下
+    draft: bool = False  # a reviewed draft: rows of a registered source, no new source
     problems: list[WorkbookProblem] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # data-relative path → content
     previous: dict[str, dict[str, str]] = field(default_factory=dict)  # prefilled row facts
@@ -112,13 +116,25 @@ def read_workbook_bytes(path: Path) -> bytes:
 # ---------------------------------------------------------------- planning --------------
 
 def plan_import(workbook: Path, source_id: str, data_dir: Path, edition: str = "") -> Plan:
-    """Everything the import would do, with every problem; writes nothing."""
-    check_source_id_syntax(source_id)
+    """Everything the import would do, with every problem; writes nothing.
+
+    A reviewed draft (its 説明 sheet names the registered source it quotes) is planned by
+    ``excel.draft_import``; ``source_id`` may then be empty."""
+    if source_id:
+        check_source_id_syntax(source_id)
     content = read_workbook_bytes(workbook)
     data = valid_data(data_dir)
+    filled = read_filled(content, str(workbook))
+    if filled.draft_source_id:
+        from analysis.excel.draft_import import plan_draft_import
+
+        return plan_draft_import(workbook, content, filled, data, Path(data_dir), source_id,
+                                 edition)
+    if not source_id:
+        raise UserError(f"{workbook}: give --source-id, a new id for this submission "
+                        "(e.g. musashino_steward_2025)")
     check_source_id_is_new(source_id, data_dir, data)
     plan = Plan(workbook, source_id, content)
-    filled = read_filled(plan.content, str(workbook))
     plan.problems += filled.problems
     plan.meta_cells = filled.meta_cells
     plan.code = filled.meta.get("municipality_code", "")
@@ -300,10 +316,14 @@ def append_rows(content: bytes, rows: list[dict[str, str]], name: str) -> bytes:
 
 
 def staged_files(data_dir: Path, plan: Plan) -> dict[str, bytes]:
-    """Every file the import writes, data-relative path → full new content."""
-    files = {f"raw/{SUBMISSIONS_DIR}/{plan.source_id}.xlsx": plan.content}
-    sources = schema.SOURCES.path
-    files[sources] = append_rows((data_dir / sources).read_bytes(), [plan.source], sources)
+    """Every file the import writes, data-relative path → full new content. A reviewed
+    draft adds rows only: its source is registered already."""
+    files: dict[str, bytes] = {}
+    if plan.source:
+        files[f"raw/{SUBMISSIONS_DIR}/{plan.source_id}.xlsx"] = plan.content
+        sources = schema.SOURCES.path
+        files[sources] = append_rows((data_dir / sources).read_bytes(), [plan.source],
+                                     sources)
     for spec in TEMPLATE_SHEETS:
         rows = [r.values for r in plan.rows if r.spec is spec]
         if rows:
@@ -342,7 +362,7 @@ def map_problem(problem: Problem, plan: Plan, origin: NewRow | str | None) -> Wo
         return _source_problem(problem, plan)
     parts = [origin.columns.get(c, c) for c in problem.column.split("/")]
     column = "/".join(p for p in parts if p not in ("source_id",)) or problem.column
-    if parts[0] == "municipality_code":
+    if parts[0] == "municipality_code" and not plan.draft:  # a draft's rows name their own
         cell = plan.meta_cells.get("municipality_code", "")
         return WorkbookProblem(INSTRUCTIONS_SHEET, _row_of(cell), "municipality_code", cell,
                                problem.value, problem.message, problem.fix)
@@ -384,13 +404,20 @@ def _source_problem(problem: Problem, plan: Plan) -> WorkbookProblem:
 
 def describe(plan: Plan) -> str:
     """The rows the import adds, as a readable diff against the current data."""
+    rejected = f"; {plan.rejected} row(s) marked 却下 are left out" if plan.draft else ""
     if not plan.rows:
         return (f"{plan.workbook}: no change — {plan.unchanged} row(s) are already in the "
-                "data; nothing to add")
-    lines = [f"{plan.workbook}: {len(plan.rows)} new row(s) as source {plan.source_id} "
-             f"({KIND}, municipality {plan.code}); {plan.unchanged} unchanged row(s) add "
-             "nothing", "", f"--- {schema.SOURCES.path}", f"+ {plan.source_id}"]
-    lines += [f"    {k}: {v}" for k, v in plan.source.items() if v and k != "source_id"]
+                f"data{rejected}; nothing to add")
+    if plan.draft:
+        codes = sorted({r.values.get("municipality_code", "") for r in plan.rows} - {""})
+        lines = [f"{plan.workbook}: {len(plan.rows)} new row(s) of registered source "
+                 f"{plan.source_id} (a reviewed draft; municipalities {', '.join(codes)}); "
+                 f"{plan.unchanged} unchanged row(s) add nothing{rejected}"]
+    else:
+        lines = [f"{plan.workbook}: {len(plan.rows)} new row(s) as source {plan.source_id} "
+                 f"({KIND}, municipality {plan.code}); {plan.unchanged} unchanged row(s) add "
+                 "nothing", "", f"--- {schema.SOURCES.path}", f"+ {plan.source_id}"]
+        lines += [f"    {k}: {v}" for k, v in plan.source.items() if v and k != "source_id"]
     for spec in TEMPLATE_SHEETS:
         rows = [r for r in plan.rows if r.spec is spec]
         if rows:
