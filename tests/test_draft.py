@@ -448,3 +448,25 @@ def test_adding_an_edition_end_to_end_on_a_held_out_section(data_copy: Path,
     # importing the same workbook again adds nothing
     again = run_cli("import", str(draft), "--data", str(data_copy))
     assert again.returncode == 0 and "no change" in again.stdout
+
+
+def test_stated_counts_are_proposed_once_the_table_exists(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """The stated-counts table is being added on another branch: the rule fills the
+    phrase and the number in whatever columns it has, and nothing else."""
+    from analysis.dataset import schema
+    from analysis.tools.draft_rules import propose_section
+
+    table = schema.Table("stated_counts", "tidy/stated_counts.csv", "記載された数",
+                         "Counts stated in the text", (
+                             schema.Field("count_text", "text", "数の記載", "count as written"),
+                             schema.Field("count", "integer", "数", "count"),
+                             schema.Field("counted", "text", "数えたもの", "what is counted")))
+    text = " 1 新宿区の取組\n新宿区では、コンビニエンスストア全 110店舗にチラシを掲示しました。\n"
+    section = split_sections(text)[0]
+    assert not [p for p in propose_section(text, section, "131041", {"新宿区": "131041"})
+                if p.table == "stated_counts"]
+    monkeypatch.setitem(schema.BY_NAME, "stated_counts", table)
+    counts = [p for p in propose_section(text, section, "131041", {"新宿区": "131041"})
+              if p.table == "stated_counts"]
+    assert [p.values for p in counts] == [{"count_text": "全 110店舗", "count": "110"}]

@@ -402,7 +402,20 @@ def _write_all(files: Mapping[Path, bytes]) -> None:
 
 def name_similarity(a: str, b: str) -> float:
     """How alike two names are: difflib's ratio or the Dice coefficient of their character
-    bigrams, whichever is higher, on NFKC-folded names (0–1)."""
+    bigrams, whichever is higher, on NFKC-folded names (0–1); a parenthetical qualifier
+    may be left out ("くにサポ（子ども家庭部）" is くにサポ)."""
+    return max(_similarity(x, y) for x in _variants(a) for y in _variants(b))
+
+
+def _variants(name: str) -> set[str]:
+    """The name, the name without its parenthetical, and the parenthetical alone
+    ("子どもと家庭に関する総合相談（子ども家庭支援センター）" also names the センター)."""
+    text = normalize.normalize_text(name)
+    inner = re.findall(r"\(([^()]*)\)", text)
+    return {text, re.sub(r"\([^()]*\)", "", text), *inner} - {""} or {text}
+
+
+def _similarity(a: str, b: str) -> float:
     fa, fb = fold_name(a), fold_name(b)
     if not fa or not fb:
         return 0.0
@@ -461,23 +474,25 @@ def assign_keys(proposals: list[Proposal], previous: Mapping[str, pd.DataFrame],
                 proposal.confidence = f"{score:.2f}"
                 proposal.previous_row = row[id_column]
                 used_keys.add(row["entity_key"])
+            suffix = "-mtg" if table == "meetings" else ""  # a meeting of a service's name
             for number, proposal in enumerate(mine, start=1):
                 if not proposal.values.get("entity_key"):
                     proposal.values["entity_key"] = _new_key(
-                        code, proposal.name, f"{_LETTER[table]}{number}", taken)
+                        code, proposal.name, f"{_LETTER[table]}{number}", taken, suffix)
                 taken.add(proposal.values["entity_key"])
     for proposal in proposals:
         if proposal.parent is None:
             continue
         reference = {"network_body_members": "body_key",
                      "network_bodies": "parent_body_key"}.get(proposal.table, "service_key")
-        proposal.values[reference] = proposal.parent.values.get("entity_key", "")
+        if proposal.parent.table in ("services", "network_bodies"):
+            proposal.values[reference] = proposal.parent.values.get("entity_key", "")
 
 
-def _new_key(code: str, name: str, fallback: str, taken: set[str]) -> str:
-    """``<code>-<slug>``, or ``<code>-draft-<letter><n>`` without a readable name; a
-    counter is added when the key is taken."""
-    base = f"{code}-{slug(name) or 'draft-' + fallback}"
+def _new_key(code: str, name: str, fallback: str, taken: set[str], suffix: str = "") -> str:
+    """``<code>-<slug><suffix>``, or ``<code>-draft-<letter><n>`` without a readable name;
+    a counter is added when the key is taken."""
+    base = f"{code}-{slug(name) or 'draft-' + fallback}{suffix}"
     key, number = base, 2
     while key in taken:
         key, number = f"{base}-{number}", number + 1

@@ -23,9 +23,11 @@ it in the section. The measured recall and precision are in ``docs/benchmarks.md
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from analysis.dataset import schema
 from analysis.dataset.validate import (
     derived_age_columns,
     derived_date_columns,
@@ -75,7 +77,9 @@ _BULLET_RE = re.compile(r"^[●〇○◎◆◇■□★☆・※\-*]+")
 # A run of characters a name is made of (after NFKC, spaces removed): kanji, katakana,
 # Latin letters, digits, 々 ・ ー, and the one hiragana word every programme here has.
 _NAME_CHAR = r"[\u4e00-\u9fff々〆\u30a1-\u30fa\u30fcA-Za-z0-9・+＋]"
-_RUN_RE = re.compile(rf"(?:ひきこもり|子ども|こども|こころ|くらし|{_NAME_CHAR})+")
+_WORD = rf"(?:ひきこもり|子ども|こども|こころ|くらし|{_NAME_CHAR})+"
+# "ひきこもりに関するセミナー", "当事者向けのグループワーク": one name across these links.
+_RUN_RE = re.compile(rf"{_WORD}(?:(?:に関する|向けの?){_WORD})*")
 _BRACKET_RE = re.compile(r"「([^「」]{2,40})」|『([^『』]{2,40})』|《([^《》]{2,40})》")
 # Bracketed text that is a voice or a slogan, not a name.
 _NOT_A_NAME_RE = re.compile(
@@ -93,18 +97,19 @@ _ORGANISATION_RE = re.compile(r"社会福祉協議会$|児童委員協議会$|�
 # Names of documents and plans: milestone titles, not services.
 _DOCUMENT_RE = re.compile(
     r"基本方針|条例|計画|プラン|調査|アンケート|イメージ図|取り組み|取組み|特集号|特別号"
-    r"|ガイドブック|ハンドブック|シート|受付票|モデル事業|未来都市")
+    r"|ガイドブック|ハンドブック|モデル事業|未来都市")
 # Noun runs ending in one of these are services (or events) when the sentence has a verb
 # of doing or setting up.
 _SERVICE_SUFFIX_RE = re.compile(
     r"(?:窓口|センター|相談会|家族会|当事者会|女子会|居場所|サロン|講座|講演会|セミナー"
     r"|勉強会|フォーラム|シンポジウム|研修|教室|フリースペース|ステーション|ルーム"
     r"|グループワーク|懇談会|交流会|体験会|定例会|事業|プログラム|サポート|通信|だより"
+    r"|(?:居場所|就労|訪問|同行|学習|参加)支援"
     r"|サイト|リーフレット|動画)$")
 # Bare keywords that name nothing on their own when found in running text.
 _GENERIC = {"窓口", "相談窓口", "センター", "事業", "研修", "プログラム", "サポート", "通信",
             "サイト", "リーフレット", "動画", "支援事業", "相談事業", "相談支援事業",
-            "ネットワーク", "協議会", "会議", "連携ネットワーク"}
+            "ネットワーク", "協議会", "会議", "連携ネットワーク", "相談支援"}
 _ACTIVITY_RE = re.compile(
     r"開設|設置|実施|開催|行って|行い|行う|運営|委託|立ち上げ|スタート|提供|オープン|創設"
     r"|受け付け|応じ|活動|開い|開き|取り組|制作|作成|配信|発行")
@@ -157,7 +162,15 @@ def _names(sentence: Sentence, municipality_names: Mapping[str, str]) -> list[Na
         if (text in _GENERIC or text in _STOP_NAMES or len(fold_name(text)) < 3
                 or text in municipality_names or _ORGANISATION_RE.search(text)):
             continue
-        if _BODY_RE.search(text) or _SERVICE_SUFFIX_RE.search(text):
+        parts = text.split("・")
+        if len(parts) > 1 and all(_SERVICE_SUFFIX_RE.search(p) or _BODY_RE.search(p)
+                                  for p in parts):
+            # "講演会・個別相談会", "家族会・当事者会": one name each
+            offset = 0
+            for part in parts:
+                found.append(Name(part, origin[min(start + offset, end - 1)], "run"))
+                offset += len(part) + 1
+        elif _BODY_RE.search(text) or _SERVICE_SUFFIX_RE.search(text):
             found.append(Name(text, origin[start], "run"))
     return sorted(found, key=lambda n: n.position)
 
@@ -167,6 +180,8 @@ _NOT_A_HEADING_NAME_RE = re.compile(
     r"[:?!@☎✉<>\[\]、]|http|[0-9]-[0-9]|[をがはもとでにへやかね]$"
     r"|(?:ます|です|ない|して|され|ください|こと|など)$")
 _EVENT_WORD_RE = re.compile(r"会$")
+# Lines of a form or a flyer laid out in columns: check boxes, wide gaps between words.
+_FORM_LINE_RE = re.compile(r"[□☐]|\S(?: {2,}|\u3000{2,}|[ \u3000]{2,})\S")
 
 
 def _runs(compact: str, origin: tuple[int, ...], quote: str) -> list[tuple[int, int]]:
@@ -191,8 +206,11 @@ def _heading_name(sentence: Sentence, introduces_prose: bool) -> str:
     A flyer caption (【チラシ】…), a contact line or a fragment of wrapped flyer text is
     no name; a heading that does not introduce a paragraph must also contain a keyword.
     """
-    if sentence.quote.lstrip().startswith(("【", "[")):
+    raw = sentence.quote.strip()
+    if raw.startswith(("【", "[")) or _FORM_LINE_RE.search(raw):
         return ""
+    if normalize.normalize_text(raw) != unicodedata.normalize("NFKC", " ".join(raw.split())):
+        return ""  # bold doubling ("相相談談申申込込"): a form or flyer, not a heading
     text = _clean_name(sentence.quote)
     text = re.sub(r"^[0-9]+\s+", "", text)
     text = _HEADING_TAIL_RE.sub("", text).strip()
@@ -564,12 +582,34 @@ def _propose_sentence(context: _Context, sentences: list[Sentence], index: int,
             service = subject if subject is not None and subject.table == "services" else None
             context.add(_meeting(context, name, quote, service, frequency=phrase.text,
                                  rule="frequency phrase; name: nearest name"))
+        elif phrase.kind == "count" and STATED_COUNTS in schema.BY_NAME:
+            context.add(Proposal(STATED_COUNTS, context.code, *quote,
+                                 values=stated_count_values(phrase.text), parent=owner,
+                                 rule="count phrase"))
         elif phrase.kind == "date" and phrase.start not in context.used_dates:
             milestone = _milestone(context, phrase, sentence_text, names, quote)
             if milestone is not None:
                 context.add(milestone)
     context.proposals += _collaborations(sentence_text, context, quote, municipality_names,
                                          own, names)
+
+
+STATED_COUNTS = "stated_counts"  # a table being added (issue 15): drafted once it exists
+
+
+def stated_count_values(phrase: str) -> dict[str, str]:
+    """A count stated in the text, for whatever columns the stated-counts table has: the
+    phrase in its ``*_text`` column, the number parse_count reads in an integer column
+    named for a count; every other column (what is counted) is the steward's."""
+    table = schema.BY_NAME[STATED_COUNTS]
+    values: dict[str, str] = {}
+    for column in table.fields:
+        if column.name.endswith("_text") and "count" in column.name:
+            values[column.name] = phrase
+        elif column.kind == "integer" and column.name in ("count", "stated_count", "value",
+                                                          "number"):
+            values[column.name] = str(normalize.parse_count(phrase))
+    return values
 
 
 def _owner(phrase: Phrase, named: list[tuple[Name, Proposal]]) -> Proposal | None:
@@ -597,6 +637,8 @@ def _identity(proposal: Proposal) -> tuple[str, ...]:
         return (proposal.table, values["date_text"], values["title"])
     if proposal.table == "collaborations":
         return (proposal.table, values["partner_text"], values["activity"])
+    if proposal.table == STATED_COUNTS:
+        return (proposal.table, str(proposal.start), *values.values())
     return (proposal.table, str(id(proposal)))
 
 
@@ -619,7 +661,7 @@ def _deduplicated(proposals: list[Proposal]) -> list[Proposal]:
             replaced[id(first)] = proposal
         else:
             replaced[id(proposal)] = first
-    result = list(kept.values())
+    result = _without_contained_names(list(kept.values()), replaced)
     with_frequency = {fold_name(p.name) for p in result
                       if p.table == "meetings" and p.values.get("frequency_text")}
     result = [p for p in result if not (p.table == "meetings" and not p.values.get(
@@ -629,6 +671,31 @@ def _deduplicated(proposals: list[Proposal]) -> list[Proposal]:
             proposal.parent = replaced[id(proposal.parent)]
     # a second pass, as references may have merged two children
     return _unique_children(sorted(result, key=lambda p: p.start))
+
+
+def _without_contained_names(proposals: list[Proposal],
+                             replaced: dict[int, Proposal]) -> list[Proposal]:
+    """Drop a service or meeting whose name ends another one of its table found in an
+    overlapping quote: "相談センター" inside "高齢者あんしん相談センター" is the same thing
+    read short (a noun run cut at a hiragana word)."""
+    result = []
+    for proposal in proposals:
+        longer = None
+        if proposal.table in ("services", "meetings"):
+            short = fold_name(proposal.name)
+            longer = next((other for other in proposals if other is not proposal
+                           and other.table == proposal.table
+                           and other.values.get("frequency_text", "") == proposal.values.get(
+                               "frequency_text", "")
+                           and len(fold_name(other.name)) > len(short)
+                           and fold_name(other.name).endswith(short)
+                           and other.start < proposal.end and proposal.start < other.end),
+                          None)
+        if longer is None:
+            result.append(proposal)
+        else:
+            replaced[id(proposal)] = longer
+    return result
 
 
 def _unique_children(proposals: list[Proposal]) -> list[Proposal]:
