@@ -27,6 +27,8 @@ BOTH_EDITIONS = ("131059", "131164", "131211", "132012", "132098", "132128", "13
 
 
 def main(argv: list[str] | None = None) -> int:
+    import pandas as pd
+
     from analysis.tools.draft import SourceOptions, draft_source, write_draft_workbook
     from analysis.tools.draft_score import carry_over, held_out_data, score
 
@@ -43,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - started
         write_draft_workbook(result, Path(temporary) / "draft.xlsx")
         assert not result.source.newly_registered, "the FY2024 text must be recognised"
-        sources = __import__("pandas").read_csv(args.data / "raw" / "sources.csv", dtype=str,
-                                                keep_default_na=False)
+        sources = pd.read_csv(args.data / "raw" / "sources.csv", dtype=str,
+                              keep_default_na=False)
         previous = set(sources.loc[sources["edition"] == PREVIOUS, "source_id"])
         scored = score(result, args.data, SOURCE_ID)
         keys = carry_over(result, args.data, SOURCE_ID, previous, set(BOTH_EDITIONS))

@@ -295,6 +295,7 @@ def test_normalise_extracted_text() -> None:
     ("%PDF-1.4 broken", ["--edition", "fy2026"], "not a readable PDF"),
     (HEADER + " 1 新宿区の取組\n本文。\n", ["--edition", "fy2026"],
      "the document header says fy2024"),
+    (" 1 新宿区の取組\n本文。\n", ["--edition", "fy2026"], "the document header names no title"),
 ])
 def test_bad_input_gives_one_line_errors_and_writes_nothing(
         make: str | None, args: list[str], message: str, data_copy: Path,
