@@ -76,6 +76,28 @@ def make_parser() -> argparse.ArgumentParser:
                          help="data directory (default data/)")
     extract.add_argument("--out", type=Path, help="CSV file to write (default stdout)")
 
+    draft = commands.add_parser(
+        "draft", help="register a new edition's text or PDF and draft its rows into a "
+        "workbook for review")
+    draft.add_argument("source", type=Path, metavar="SOURCE",
+                       help="the new edition: a UTF-8 .txt file or a PDF")
+    draft.add_argument("--edition", required=True, help="its edition, e.g. fy2026")
+    draft.add_argument("--previous", default=None, metavar="EDITION",
+                       help="the edition whose entity keys carry over (default: the latest "
+                       "earlier one)")
+    draft.add_argument("--xlsx", type=Path, required=True, metavar="PATH",
+                       help="the draft workbook to write (.xlsx)")
+    draft.add_argument("--data", type=Path, default=DATA_DIR, help="data directory")
+    draft.add_argument("--source-id", default="", dest="source_id",
+                       help="source id when registering (default <edition>_main)")
+    draft.add_argument("--title", default="", help="title when registering (default: the "
+                       "document header's)")
+    draft.add_argument("--date", default="", help="ISO date when registering (default: the "
+                       "header's, else the edition's fiscal year)")
+    draft.add_argument("--publisher", default="東京都", help="publisher when registering")
+    draft.add_argument("--pdf-layout", action="store_true", dest="pdf_layout",
+                       help="extract a PDF with pdftotext -layout instead of -raw")
+
     datapackage = commands.add_parser(
         "datapackage", help="write the Frictionless datapackage.json generated from the schema")
     datapackage.add_argument("--out", type=Path, default=DATA_DIR / "datapackage.json")
@@ -140,6 +162,14 @@ def run_extract(args: argparse.Namespace) -> int:
     return run(args.source, compare_tables=args.compare, data_dir=args.data, out=args.out)
 
 
+def run_draft(args: argparse.Namespace) -> int:
+    from analysis.tools.draft import run
+
+    return run(args.source, edition=args.edition, xlsx=args.xlsx, data_dir=args.data,
+               previous=args.previous, source_id=args.source_id, title=args.title,
+               date=args.date, publisher=args.publisher, layout=args.pdf_layout)
+
+
 def run_datapackage(args: argparse.Namespace) -> int:
     from analysis.dataset.datapackage import write
 
@@ -165,8 +195,8 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"build": run_build, "validate": run_validate, "extract": run_extract,
-            "datapackage": run_datapackage, "reference": run_reference, "synth": run_synth,
-            **excel_commands.COMMANDS}
+            "draft": run_draft, "datapackage": run_datapackage, "reference": run_reference,
+            "synth": run_synth, **excel_commands.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,10 +31,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     template.add_argument("--data", type=Path, default=DATA_DIR, help="data directory")
 
     submit = commands.add_parser(
-        "import", help="check a filled template and show the rows it adds; --apply adds them")
-    submit.add_argument("workbook", type=Path, metavar="WORKBOOK", help="the filled .xlsx")
-    submit.add_argument("--source-id", required=True, dest="source_id",
-                        help="a new source id for this submission ([a-z0-9_]+)")
+        "import", help="check a filled template or a reviewed draft and show the rows it "
+        "adds; --apply adds them")
+    submit.add_argument("workbook", type=Path, metavar="WORKBOOK",
+                        help="the filled .xlsx (a template, or a draft from 'draft')")
+    submit.add_argument("--source-id", default="", dest="source_id",
+                        help="a new source id for this submission ([a-z0-9_]+); not needed "
+                        "for a draft, whose rows keep the registered source they quote")
     submit.add_argument("--data", type=Path, default=DATA_DIR, help="data directory")
     submit.add_argument("--edition", default="",
                         help="guidebook edition the submission counts for (default: none)")
@@ -62,7 +65,8 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from analysis.excel.submit import apply_plan, describe, plan_import
+    from analysis.excel.importing import plan_import
+    from analysis.excel.submit import apply_plan, describe
 
     plan = plan_import(args.workbook, args.source_id, args.data, args.edition)
     if plan.problems:

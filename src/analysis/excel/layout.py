@@ -32,6 +32,15 @@ FIRST_DATA_ROW = 3
 EVIDENCE = "evidence"
 EVIDENCE_DOCUMENT = "evidence_document"
 PREFILLED_FROM = "prefilled_from"
+# Columns of a drafted workbook (``python -m analysis draft``) around the template's own:
+# the steward's verdict first, then the row's municipality; after the evidence, how the
+# drafter found the row and the previous edition's row it carried the key from.
+STATUS = "status"
+DRAFT_RULE = "draft_rule"
+MATCH_CONFIDENCE = "match_confidence"
+PREVIOUS_ROW = "previous_row"
+NEEDS_REVIEW, ACCEPTED, REJECTED = "要確認", "確認済", "却下"  # labels.csv group draft_status
+DRAFT_SOURCE_ID = "draft_source_id"  # 説明 form key: the registered source a draft quotes
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed input stays text (no dates, formulas)
 
 _HEADER_FONT = Font(bold=True)
@@ -82,6 +91,13 @@ class SheetSpec:
     def columns(self) -> tuple[str, ...]:
         return (*self.facts, "note", EVIDENCE, EVIDENCE_DOCUMENT, PREFILLED_FROM)
 
+    @property
+    def draft_columns(self) -> tuple[str, ...]:
+        """A drafted workbook's columns: every row names its municipality (one workbook
+        holds a whole edition) and carries the steward's verdict."""
+        return (STATUS, "municipality_code", *self.facts, "note", EVIDENCE, EVIDENCE_DOCUMENT,
+                DRAFT_RULE, MATCH_CONFIDENCE, PREVIOUS_ROW)
+
     def field(self, column: str) -> schema.Field:
         return template_field(self.table, column)
 
@@ -117,6 +133,25 @@ _EXTRA_FIELDS = {
     PREFILLED_FROM: schema.Field(
         PREFILLED_FROM, "text", "この行の元になった既存の行（参考。取り込みでは使いません）",
         "the existing row this line was prefilled from (for reference; not imported)"),
+    # A draft holds every municipality of a source: each row names its own (the tables
+    # without a code column reach it through their body).
+    "municipality_code": schema.Field(
+        "municipality_code", "code", "この行の区市町村コード（6桁、検査数字付き）",
+        "the row's municipality: 6-digit code with check digit", required=True,
+        pattern=schema.CODE_PATTERN),
+    STATUS: schema.Field(
+        STATUS, "enum", "確認の結果：要確認（取り込まれません）、確認済（取り込みます）、却下",
+        "the steward's verdict: 要確認 (not imported), 確認済 (imported), 却下 (left out)",
+        required=True, enum="draft_status"),
+    DRAFT_RULE: schema.Field(
+        DRAFT_RULE, "text", "下書きがこの行を提案した規則（参考。取り込みでは使いません）",
+        "the rule that proposed this row (for reference; not imported)"),
+    MATCH_CONFIDENCE: schema.Field(
+        MATCH_CONFIDENCE, "number", "前の版の行と同じものとみなした名称の類似度（0〜1）",
+        "name similarity with the previous edition's row whose key was carried over (0-1)"),
+    PREVIOUS_ROW: schema.Field(
+        PREVIOUS_ROW, "text", "キーを引き継いだ前の版の行ID（参考。取り込みでは使いません）",
+        "the previous edition's row the key was carried over from (not imported)"),
 }
 
 

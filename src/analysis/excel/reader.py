@@ -25,19 +25,26 @@ from openpyxl.worksheet.worksheet import Worksheet
 from analysis.core.cells import unneutralize_cell
 from analysis.core.errors import UserError
 from analysis.excel.layout import (
+    DRAFT_RULE,
+    DRAFT_SOURCE_ID,
     EVIDENCE,
     FIRST_DATA_ROW,
     INSTRUCTIONS_SHEET,
     KEY_ROW,
     LISTS_SHEET,
+    MATCH_CONFIDENCE,
     META_KEYS,
     PREFILLED_FROM,
+    PREVIOUS_ROW,
     SHEETS_BY_NAME,
     TEMPLATE_SHEETS,
     SheetSpec,
 )
 
-OPTIONAL_COLUMNS = ("note", PREFILLED_FROM)  # a sheet without them is still readable
+# The form's keys a workbook may hold: a template's, and a draft's (its source and edition).
+READ_META_KEYS = (*META_KEYS, DRAFT_SOURCE_ID, "edition")
+# A sheet without these is still readable (the last three: a draft's reference columns).
+OPTIONAL_COLUMNS = ("note", PREFILLED_FROM, DRAFT_RULE, MATCH_CONFIDENCE, PREVIOUS_ROW)
 _BAD_FILE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
              OSError, EOFError)
 
@@ -82,6 +89,11 @@ class FilledWorkbook:
     rows: dict[str, list[SheetRow]] = field(default_factory=dict)
     problems: list[WorkbookProblem] = field(default_factory=list)
 
+    @property
+    def draft_source_id(self) -> str:
+        """The registered source a drafted workbook quotes ("" for a steward's template)."""
+        return self.meta.get(DRAFT_SOURCE_ID, "")
+
 
 class CellError(ValueError):
     """A cell that cannot be read as text; args: message, fix."""
@@ -104,7 +116,9 @@ def read_filled(content: bytes, name: str) -> FilledWorkbook:
         read_meta(workbook[INSTRUCTIONS_SHEET], filled)
     for spec in TEMPLATE_SHEETS:
         if spec.name in workbook.sheetnames:
-            filled.rows[spec.name] = read_sheet(workbook[spec.name], spec, filled.problems)
+            columns = spec.draft_columns if filled.draft_source_id else spec.columns
+            filled.rows[spec.name] = read_sheet(workbook[spec.name], spec, filled.problems,
+                                                columns)
     return filled
 
 
@@ -158,7 +172,7 @@ def read_meta(ws: Worksheet, filled: FilledWorkbook) -> None:
         if len(row) < 3 or not isinstance(row[1].value, str):
             continue
         key = row[1].value.strip()
-        if key not in META_KEYS:
+        if key not in READ_META_KEYS:
             continue
         filled.meta_cells[key] = row[2].coordinate
         try:
@@ -168,16 +182,19 @@ def read_meta(ws: Worksheet, filled: FilledWorkbook) -> None:
             filled.problems.append(WorkbookProblem(ws.title, row[2].row, key,
                                                    row[2].coordinate, str(row[2].value),
                                                    message, fix))
-    if not filled.meta.get("municipality_code"):
+    if not filled.meta.get("municipality_code") and not filled.draft_source_id:
         filled.problems.append(WorkbookProblem(
             ws.title, 0, "municipality_code", filled.meta_cells.get("municipality_code", ""),
             "", "the municipality code of the template is missing",
             "start from a template made for your municipality"))
 
 
-def header_keys(ws: Worksheet, spec: SheetSpec,
-                problems: list[WorkbookProblem]) -> dict[str, int] | None:
-    """Column key → column number, from row 2; None when the sheet cannot be read."""
+def header_keys(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
+                columns: tuple[str, ...] | None = None) -> dict[str, int] | None:
+    """Column key → column number, from row 2; None when the sheet cannot be read.
+
+    ``columns``: the keys the sheet should have, ``spec.columns`` unless given."""
+    columns = columns or spec.columns
     keys: dict[str, int] = {}
     readable = True
     for cell in next(ws.iter_rows(min_row=KEY_ROW, max_row=KEY_ROW), ()):
@@ -188,8 +205,8 @@ def header_keys(ws: Worksheet, spec: SheetSpec,
             problems.append(WorkbookProblem(ws.title, KEY_ROW, key, cell.coordinate, key,
                                             "column appears twice", "keep one of them"))
             readable = False
-        elif key not in spec.columns:
-            missing = [c for c in spec.columns if c not in keys]
+        elif key not in columns:
+            missing = [c for c in columns if c not in keys]
             guess = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
             fix = (f"misspelled? the key is {guess[0]!r}" if guess
                    else "remove the column; keys in row 2 are fixed")
@@ -197,7 +214,7 @@ def header_keys(ws: Worksheet, spec: SheetSpec,
                                             "unknown column", fix))
         else:
             keys[key] = cell.column
-    for key in spec.columns:
+    for key in columns:
         if key not in keys and key not in OPTIONAL_COLUMNS:
             problems.append(WorkbookProblem(
                 ws.title, KEY_ROW, key, "", "", "column is missing",
@@ -221,9 +238,9 @@ def merged_rows(ws: Worksheet, keys: dict[str, int],
     return rows
 
 
-def read_sheet(ws: Worksheet, spec: SheetSpec,
-               problems: list[WorkbookProblem]) -> list[SheetRow]:
-    keys = header_keys(ws, spec, problems)
+def read_sheet(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
+               columns: tuple[str, ...] | None = None) -> list[SheetRow]:
+    keys = header_keys(ws, spec, problems, columns)
     if keys is None:
         return []
     skip = merged_rows(ws, keys, problems)

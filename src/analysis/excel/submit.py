@@ -1,5 +1,7 @@
 """``python -m analysis import WORKBOOK --source-id ID [--apply]``: a filled template
-becomes a new ``steward_submission`` source and the rows it adds.
+becomes a new ``steward_submission`` source and the rows it adds. A reviewed draft
+(``python -m analysis draft``) is imported by ``excel.draft_import`` instead: its rows keep
+the registered source they quote, and no new source is made.
 
 What is new: a row whose fact (its ``facts`` columns) is not already recorded for the
 municipality by any source. A prefilled row left as it was adds nothing; a changed one is
@@ -38,8 +40,7 @@ from analysis.excel.layout import (
     TEMPLATE_SHEETS,
     SheetSpec,
 )
-from analysis.excel.output import valid_data
-from analysis.excel.reader import FilledWorkbook, SheetRow, WorkbookProblem, read_filled
+from analysis.excel.reader import FilledWorkbook, SheetRow, WorkbookProblem
 from analysis.text.sources import parse_heading
 
 SUBMISSIONS_DIR = "submissions"  # under data/raw
@@ -69,6 +70,8 @@ class Plan:
     source: dict[str, str] = field(default_factory=dict)
     rows: list[NewRow] = field(default_factory=list)
     unchanged: int = 0
+    rejected: int = 0  # a draft's rows marked 却下
+    draft: bool = False  # a reviewed draft: rows of a registered source, no new source
     problems: list[WorkbookProblem] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # data-relative path → content
     previous: dict[str, dict[str, str]] = field(default_factory=dict)  # prefilled row facts
@@ -112,14 +115,14 @@ def read_workbook_bytes(path: Path) -> bytes:
 
 # ---------------------------------------------------------------- planning --------------
 
-def plan_import(workbook: Path, source_id: str, data_dir: Path, edition: str = "") -> Plan:
-    """Everything the import would do, with every problem; writes nothing."""
-    check_source_id_syntax(source_id)
-    content = read_workbook_bytes(workbook)
-    data = valid_data(data_dir)
+def plan_submission(workbook: Path, content: bytes, filled: FilledWorkbook, data: DataSet,
+                    data_dir: Path, source_id: str, edition: str = "") -> Plan:
+    """The import of a steward's filled template as a new ``steward_submission`` source."""
+    if not source_id:
+        raise UserError(f"{workbook}: give --source-id, a new id for this submission "
+                        "(e.g. musashino_steward_2025)")
     check_source_id_is_new(source_id, data_dir, data)
     plan = Plan(workbook, source_id, content)
-    filled = read_filled(plan.content, str(workbook))
     plan.problems += filled.problems
     plan.meta_cells = filled.meta_cells
     plan.code = filled.meta.get("municipality_code", "")
@@ -167,11 +170,11 @@ def collect_rows(plan: Plan, data: DataSet, filled: FilledWorkbook) -> None:
                 plan.unchanged += 1
                 continue
             if fact in seen:
-                plan.problems.append(_problem(sheet_row, spec.facts[0], fact[0], "repeats row "
+                plan.problems.append(sheet_problem(sheet_row, spec.facts[0], fact[0], "repeats row "
                                               f"{seen[fact]} of this sheet", "delete one of them"))
                 continue
             seen[fact] = sheet_row.row
-            if _evidence_ok(sheet_row, plan.problems):
+            if evidence_ok(sheet_row, plan.problems):
                 plan.rows.append(new_row(plan, spec, sheet_row))
     # A reference names the workbook's own new row first, else the latest existing one.
     targets = {ref.table: facts.latest_row_ids(data, ref.table, plan.code)
@@ -182,24 +185,25 @@ def collect_rows(plan: Plan, data: DataSet, filled: FilledWorkbook) -> None:
     plan.rows = [row for row in plan.rows if resolve_references(row, plan, targets)]
 
 
-def _problem(row: SheetRow, column: str, value: str, message: str, fix: str) -> WorkbookProblem:
+def sheet_problem(row: SheetRow, column: str, value: str, message: str,
+                  fix: str) -> WorkbookProblem:
     return WorkbookProblem(row.sheet, row.row, column, row.cells.get(column, ""), value,
                            message, fix)
 
 
-def _evidence_ok(row: SheetRow, problems: list[WorkbookProblem]) -> bool:
+def evidence_ok(row: SheetRow, problems: list[WorkbookProblem]) -> bool:
     """A new or changed row states its evidence and names the document it is from."""
     found = []
     if not row.values[EVIDENCE]:
-        found.append(_problem(row, EVIDENCE, "", "is empty: a new or changed row needs the "
+        found.append(sheet_problem(row, EVIDENCE, "", "is empty: a new or changed row needs the "
                               "sentence of your published document that states it",
                               "copy that sentence here, exactly as the document writes it"))
     elif any(parse_heading(line) for line in row.values[EVIDENCE].splitlines()):
-        found.append(_problem(row, EVIDENCE, row.values[EVIDENCE], "is a section heading, "
+        found.append(sheet_problem(row, EVIDENCE, row.values[EVIDENCE], "is a section heading, "
                               "not a sentence that states the fact",
                               "copy the sentence that states the fact"))
     if not row.values[EVIDENCE_DOCUMENT]:
-        found.append(_problem(row, EVIDENCE_DOCUMENT, "", "is empty",
+        found.append(sheet_problem(row, EVIDENCE_DOCUMENT, "", "is empty",
                               "name the document: its title and URL or date"))
     problems += found
     return not found
@@ -238,7 +242,7 @@ def resolve_references(row: NewRow, plan: Plan, targets: dict[str, dict[str, str
             continue  # an empty required reference is reported by the validator
         found = targets[ref.table].get(key)
         if found is None:
-            plan.problems.append(_problem(
+            plan.problems.append(sheet_problem(
                 row.origin, column, key, f"no row of sheet {ref.table} has this key, and "
                 "the current data has none", f"use an entity_key of sheet {ref.table}, or add "
                 f"that row to sheet {ref.table}"))
@@ -301,10 +305,14 @@ def append_rows(content: bytes, rows: list[dict[str, str]], name: str) -> bytes:
 
 
 def staged_files(data_dir: Path, plan: Plan) -> dict[str, bytes]:
-    """Every file the import writes, data-relative path → full new content."""
-    files = {f"raw/{SUBMISSIONS_DIR}/{plan.source_id}.xlsx": plan.content}
-    sources = schema.SOURCES.path
-    files[sources] = append_rows((data_dir / sources).read_bytes(), [plan.source], sources)
+    """Every file the import writes, data-relative path → full new content. A reviewed
+    draft adds rows only: its source is registered already."""
+    files: dict[str, bytes] = {}
+    if plan.source:
+        files[f"raw/{SUBMISSIONS_DIR}/{plan.source_id}.xlsx"] = plan.content
+        sources = schema.SOURCES.path
+        files[sources] = append_rows((data_dir / sources).read_bytes(), [plan.source],
+                                     sources)
     for spec in TEMPLATE_SHEETS:
         rows = [r.values for r in plan.rows if r.spec is spec]
         if rows:
@@ -343,7 +351,7 @@ def map_problem(problem: Problem, plan: Plan, origin: NewRow | str | None) -> Wo
         return _source_problem(problem, plan)
     parts = [origin.columns.get(c, c) for c in problem.column.split("/")]
     column = "/".join(p for p in parts if p not in ("source_id",)) or problem.column
-    if parts[0] == "municipality_code":
+    if parts[0] == "municipality_code" and not plan.draft:  # a draft's rows name their own
         cell = plan.meta_cells.get("municipality_code", "")
         return WorkbookProblem(INSTRUCTIONS_SHEET, _row_of(cell), "municipality_code", cell,
                                problem.value, problem.message, problem.fix)
@@ -385,13 +393,20 @@ def _source_problem(problem: Problem, plan: Plan) -> WorkbookProblem:
 
 def describe(plan: Plan) -> str:
     """The rows the import adds, as a readable diff against the current data."""
+    rejected = f"; {plan.rejected} row(s) marked 却下 are left out" if plan.draft else ""
     if not plan.rows:
         return (f"{plan.workbook}: no change — {plan.unchanged} row(s) are already in the "
-                "data; nothing to add")
-    lines = [f"{plan.workbook}: {len(plan.rows)} new row(s) as source {plan.source_id} "
-             f"({KIND}, municipality {plan.code}); {plan.unchanged} unchanged row(s) add "
-             "nothing", "", f"--- {schema.SOURCES.path}", f"+ {plan.source_id}"]
-    lines += [f"    {k}: {v}" for k, v in plan.source.items() if v and k != "source_id"]
+                f"data{rejected}; nothing to add")
+    if plan.draft:
+        codes = sorted({r.values.get("municipality_code", "") for r in plan.rows} - {""})
+        lines = [f"{plan.workbook}: {len(plan.rows)} new row(s) of registered source "
+                 f"{plan.source_id} (a reviewed draft; municipalities {', '.join(codes)}); "
+                 f"{plan.unchanged} unchanged row(s) add nothing{rejected}"]
+    else:
+        lines = [f"{plan.workbook}: {len(plan.rows)} new row(s) as source {plan.source_id} "
+                 f"({KIND}, municipality {plan.code}); {plan.unchanged} unchanged row(s) add "
+                 "nothing", "", f"--- {schema.SOURCES.path}", f"+ {plan.source_id}"]
+        lines += [f"    {k}: {v}" for k, v in plan.source.items() if v and k != "source_id"]
     for spec in TEMPLATE_SHEETS:
         rows = [r for r in plan.rows if r.spec is spec]
         if rows:

@@ -106,10 +106,12 @@ def _enum_groups() -> list[str]:
     return groups
 
 
-def write_lists(ws: Worksheet) -> dict[str, str]:
-    """The allowed values of every enum with their labels; return group → cell range."""
+def write_lists(ws: Worksheet, extra_groups: tuple[str, ...] = ()) -> dict[str, str]:
+    """The allowed values of every enum with their labels; return group → cell range.
+
+    ``extra_groups``: label groups of columns beyond the template's (a draft's status)."""
     ranges = {}
-    for index, group in enumerate(_enum_groups()):
+    for index, group in enumerate([*_enum_groups(), *extra_groups]):
         key_column, label_column = 2 * index + 1, 2 * index + 2
         put(ws, 1, key_column, group).font = Font(bold=True)
         put(ws, 2, key_column, label("workbook", "list_value"))
@@ -128,8 +130,11 @@ def write_lists(ws: Worksheet) -> dict[str, str]:
 
 
 def write_fill_in_sheet(ws: Worksheet, spec: SheetSpec, frame: pd.DataFrame,
-                        ranges: dict[str, str]) -> None:
-    columns = spec.columns
+                        ranges: dict[str, str], columns: tuple[str, ...] | None = None) -> None:
+    """One fill-in sheet: header rows, ``frame``'s rows, drop-downs, text format.
+
+    ``columns``: the sheet's columns, ``spec.columns`` unless given (a draft's)."""
+    columns = columns or spec.columns
     write_header(ws, spec.table, columns, headers=[_header(spec, c) for c in columns])
     for row, values in enumerate(frame[list(columns)].itertuples(index=False),
                                  start=FIRST_DATA_ROW):

@@ -53,3 +53,11 @@ def fold_name(text: object) -> str:
     if not isinstance(text, str):
         return ""
     return "".join(ch for ch in fold(text) if ch not in QUOTATION_BRACKETS)
+
+
+def fold_key(text: str) -> str:
+    """The loosest form, for matching names by similarity (a drafted programme with last
+    edition's): normalised with extraction spaces joined and bold doubling undone,
+    lower case, letters and digits only (punctuation such as ・ and 「」 dropped)."""
+    folded = normalize_text(text, join_split_words=True).lower()
+    return "".join(ch for ch in folded if ch.isalnum())

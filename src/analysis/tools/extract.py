@@ -117,7 +117,7 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _compact(quote: str) -> tuple[str, tuple[int, ...]]:
+def match_form(quote: str) -> tuple[str, tuple[int, ...]]:
     """``quote`` in match form, and for each of its characters the index in ``quote``.
 
     The finders run on this form so that full-width digits, Kangxi radicals, wave dashes
@@ -268,9 +268,9 @@ def _value(kind: str, match: re.Match[str], phrase: str) -> str:
         return UNPARSED
 
 
-def _sentence_candidates(sentence: Sentence) -> Iterator[dict[str, object]]:
+def sentence_candidates(sentence: Sentence) -> Iterator[dict[str, object]]:
     """Every candidate phrase in one sentence, kind by kind, in text order."""
-    compact, origin = _compact(sentence.quote)
+    compact, origin = match_form(sentence.quote)
     for kind, (pattern, _) in _FINDERS.items():
         for match in pattern.finditer(compact):
             first, last = origin[match.start()], origin[match.end() - 1]
@@ -291,7 +291,7 @@ def _candidates_with_spans(
         for section in split_sections(text, whole_file_municipality=whole_file_municipality)
         # the heading line ("11 武蔵野市の取組") is a title, not a sentence of the section
         for sentence in split_sentences(text, section.start + len(section.heading), section.end)
-        for row in _sentence_candidates(sentence)
+        for row in sentence_candidates(sentence)
     ]
     return (
         pd.DataFrame(rows, columns=CANDIDATE_COLUMNS + _SPAN_COLUMNS)
