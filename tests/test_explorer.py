@@ -54,8 +54,7 @@ def payload(dataset) -> dict:
 
 
 def facts_of(payload: dict) -> list[dict]:
-    columns = payload["facts"]["columns"]
-    return [dict(zip(columns, row, strict=True)) for row in payload["facts"]["rows"]]
+    return explorer.decoded_facts(payload)
 
 
 # ------------------------------------------------------------------------ fold rule
