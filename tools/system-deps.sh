@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the build and the tests need: Pango/HarfBuzz for WeasyPrint (PDF),
-# poppler-utils for the PDF checks (pdffonts, pdfinfo, pdftoppm). Installed when missing
+# poppler-utils for the PDF checks (pdffonts, pdfinfo, pdftoppm), chromium and
+# chromium-driver for the explorer's browser tests (selenium drives the system browser:
+# no browser download). Installed when missing
 # and we are root; otherwise we stop and say exactly what to install.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
+          chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

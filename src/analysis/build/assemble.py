@@ -178,7 +178,8 @@ def write_index(work: Path, jobs: Sequence[NotebookJob], options: BuildOptions) 
             f'<td><a href="{HANDOUT_DIRS[job.notebook]}/{job.parameters["municipality_code"]}'
             f'.{ext}">{ext.upper()}</a></td>' for ext in job.handout_formats) + "</tr>"
         for job in jobs if job.handout_formats)
-    reports = [p for p in (work / "report.html", work / "report.pdf") if p.exists()]
+    reports = [p for p in (work / "report.html", work / "report.pdf", work / "explorer.html")
+               if p.exists()]
     sections = [
         (label("report", "index_report", lang), f"<ul>{links(reports)}</ul>"),
         (label("report", "index_handouts", lang), f"<table>{handouts}</table>"),

@@ -100,6 +100,11 @@ def _validate_and_export(options: BuildOptions, work: Path) -> None:
     check_data(Path(options.data_dir))
     write_exports(options.data_dir, options.edition, work, options.lang,
                   options.municipalities, "comparison" in options.kinds)
+    if "comparison" in options.kinds and not options.municipalities:  # a full build
+        from analysis.present.explorer import build_explorer
+
+        build_explorer(Path(options.data_dir), options.edition, work, options.lang,
+                       options.formats)
 
 
 def _in_thread(function, *args) -> Future:
