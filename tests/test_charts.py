@@ -214,7 +214,8 @@ def test_charts_are_identical_across_processes_with_different_hash_seeds() -> No
 
     script = (
         "import hashlib\n"
-        "from analysis.compare import metrics\n"
+        "from analysis.compare.partnerships import collaboration_edges\n"
+        "from analysis.dataset.scope import edition_dataset\n"
         "from analysis.dataset.tables import load_dataset\n"
         "from analysis.present import charts\n"
         "d = edition_dataset(load_dataset(), 'fy2024')\n"
