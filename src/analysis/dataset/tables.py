@@ -5,8 +5,9 @@ Everything is read as text; typing and every rule live in ``analysis.dataset.val
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -94,7 +95,8 @@ class Dataset:
     collaborations: pd.DataFrame
     # Defaults to an empty table, so that code building a Dataset by hand from the older
     # tables keeps working.
-    stated_counts: pd.DataFrame = field(default_factory=lambda: empty_table("stated_counts"))
+    stated_counts: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: empty_table("stated_counts"))
 
 
 def empty_table(table_name: str) -> pd.DataFrame:
