@@ -84,8 +84,8 @@ NEW_CHANNEL = {
 
 NEW_MEETING = {
     "entity_key": "132039-steward-cafe-mtg", "name": "ひきこもりカフェ", "kind": "drop_in",
-    "occurrence": "recurring", "service_key": "132039-steward-cafe", "frequency_text": "月1回", "regular": "true",
-    "per_year": "12", "approximate": "false", EVIDENCE: NEW_SERVICE[EVIDENCE],
+    "occurrence": "recurring", "service_key": "132039-steward-cafe", "frequency_text": "月1回",
+    "regular": "true", "per_year": "12", "approximate": "false", EVIDENCE: NEW_SERVICE[EVIDENCE],
     EVIDENCE_DOCUMENT: NEW_SERVICE[EVIDENCE_DOCUMENT],
 }
 

@@ -446,6 +446,7 @@ def _curated_facts(data_dir: Path) -> pd.DataFrame:
         facts("network_bodies", "date", lambda f: f["established_year"]),
         facts("milestones", "date", lambda f: f["year"]),
         facts("network_bodies", "count", lambda f: f["member_count"]),
+        facts("stated_counts", "count", lambda f: f["count"]),
     ], ignore_index=True)
 
 
@@ -486,7 +487,8 @@ def _contained(candidates: pd.DataFrame, facts: pd.DataFrame) -> pd.Series:
 
 def _missing(candidates: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Candidates no curated row contains: status missing, or informational for counts
-    (most counts are of sites, stores or staff, which no table records)."""
+    (a count that tidy/stated_counts.csv does not hold is often one no comparison uses:
+    a per-session number, a duration)."""
     return (
         candidates.loc[~_contained(candidates, facts)]
         .assign(status=lambda f: f["kind"].map(
@@ -509,7 +511,7 @@ def _derived_columns(kind: str, text: str) -> dict[str, str]:
         age = normalize.parse_age_range(text)
         return {"age_min": "" if age.age_min is None else str(age.age_min),
                 "age_max": "" if age.age_max is None else str(age.age_max),
-                "approximate": str(age.approximate).lower()}
+                "approximate": str(age.approximate).lower(), "age_kind": age.kind}
     if kind == "count":
         return {"member_count": str(normalize.parse_count(text))}
     date = normalize.parse_japanese_date(text)
@@ -534,6 +536,7 @@ _DERIVATIONS = [
      {"year": "established_year", "month": "established_month"}),
     ("milestones", "date_text", "date", {}),
     ("network_bodies", "member_count_text", "count", {}),
+    ("stated_counts", "count_text", "count", {"member_count": "count"}),
 ]
 
 
@@ -572,7 +575,7 @@ def _disagreements(data_dir: Path) -> pd.DataFrame:
 
 def _identity_columns(kind: str) -> dict[str, str]:
     names = {"frequency": ["regular", "per_year", "approximate"],
-             "age": ["age_min", "age_max", "approximate"],
+             "age": ["age_min", "age_max", "approximate", "age_kind"],
              "date": ["year", "month"], "count": ["member_count"]}[kind]
     return {name: name for name in names}
 

@@ -596,7 +596,8 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
         section.add_to_last(channel_sentence)
         for channel in plan.channels:
             section.row("channels", service_id=service_id, municipality_code=code,
-                        source_id=section.source_id, channel=channel, quote=channel_sentence)
+                        source_id=section.source_id, channel=channel, purpose="consultation",
+                        quote=channel_sentence)
     if plan.age is not None:
         age_text, template = plan.age
         age_sentence = template.format(name=name)
@@ -608,8 +609,8 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
         section.row("meetings", meeting_id=section.next_id("m"),
                     entity_key=f"{code}-{plan.slug}-mtg", municipality_code=code,
                     source_id=section.source_id, name=name, kind=meeting.kind,
-                    service_id=service_id, frequency_text=frequency, quote=sentence,
-                    **frequency_columns(frequency))
+                    occurrence="recurring", service_id=service_id, frequency_text=frequency,
+                    quote=sentence, **frequency_columns(frequency))
 
 
 def _body_sentences(plan: BodyPlan, parent_name: str, frequency: str) -> tuple[str, str, str]:
@@ -643,6 +644,11 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
     year, month = derived_date_columns(plan.established)
     count = str(normalize.parse_count(plan.count_phrase)) if plan.count_phrase else ""
     quote = first + members if plan.count_phrase else first  # the count must be quoted
+    if plan.count_phrase:
+        section.row("stated_counts", count_id=section.next_id("n"),
+                    entity_key=f"{code}-{plan.slug}", municipality_code=code,
+                    source_id=section.source_id, subject="member_organisations",
+                    as_of="current", count_text=plan.count_phrase, count=count, quote=members)
     section.row("network_bodies", body_id=body_id, entity_key=f"{code}-{plan.slug}",
                 municipality_code=code, source_id=section.source_id, name=plan.name,
                 kind=plan.kind, established_text=plan.established, established_year=year,
@@ -661,8 +667,8 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
     meeting_id = section.next_id("m")
     section.row("meetings", meeting_id=meeting_id, entity_key=f"{code}-{plan.slug}-mtg",
                 municipality_code=code, source_id=section.source_id, name=plan.name,
-                kind=plan.meeting.kind, service_id="", frequency_text=frequency, quote=meeting,
-                **frequency_columns(frequency))
+                kind=plan.meeting.kind, occurrence="recurring", service_id="",
+                frequency_text=frequency, quote=meeting, **frequency_columns(frequency))
     section.row("meeting_bodies", meeting_id=meeting_id, body_id=body_id,
                 source_id=section.source_id, quote=meeting)
 
@@ -691,6 +697,7 @@ def render_section(plan: MunicipalityPlan, edition: str, source_id: str) -> Sect
             section.say("これまでの取組", milestone.sentence)
             year, month = derived_date_columns(milestone.date)
             section.row("milestones", milestone_id=section.next_id("e"),
+                        entity_key=f"{code}-{milestone.kind.replace('_', '-')}",
                         municipality_code=code, source_id=source_id, kind=milestone.kind,
                         title=milestone.title, date_text=milestone.date, year=year,
                         month=month, quote=milestone.sentence)
