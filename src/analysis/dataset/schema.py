@@ -194,8 +194,8 @@ CHANNELS = Table(
         _ref_id("service_id", "相談窓口・事業", "service"), _code(), _source(),
         _enum("channel", "channel", "チャネル", "channel"),
         _enum("purpose", "channel_purpose",
-              "何のための経路か（相談・申込・参加・広報）",
-              "what the route is for: consulting, applying, attending or publicity"),
+              "何のための経路か（相談・申込・参加・広報・問い合わせ）",
+              "what the route is for: consulting, applying, attending, publicity or inquiries"),
         _quote(), _note(),
     ),
     primary_key=("service_id", "channel", "source_id"),
@@ -220,7 +220,8 @@ TARGET_AGES = Table(
 )
 
 MEETINGS = Table(
-    "meetings", "tidy/meetings.csv", "会議・定例の集まり", "Recurring meetings and events",
+    "meetings", "tidy/meetings.csv", "会議・定例の集まり・催し",
+    "Recurring meetings and single events",
     (
         _row_id("meeting_id", "会議・集まり", "meeting"),
         _entity_key(), _code(), _source(), _name(),
