@@ -340,10 +340,11 @@ def remove_municipality(data_dir: Path, source_id: str, code: str) -> dict[str, 
 _STEWARD_COLUMNS = {  # what a steward types in from reading the source (not derivable)
     "services": ("entity_key", "name", "category", "national_menu", "designation",
                  "operator_type", "operator_name"),
-    "meetings": ("entity_key", "name", "kind"),
+    "channels": ("purpose",),
+    "meetings": ("entity_key", "name", "kind", "occurrence"),
     "network_bodies": ("entity_key", "name", "kind"),
     "network_body_members": ("member_text",),
-    "milestones": ("kind", "title"),
+    "milestones": ("entity_key", "kind", "title"),
     "collaborations": ("partner_text", "activity"),
 }
 
@@ -444,23 +445,15 @@ def test_adding_an_edition_end_to_end_on_a_held_out_section(data_copy: Path,
     assert again.returncode == 0 and "no change" in again.stdout
 
 
-def test_stated_counts_are_proposed_once_the_table_exists(monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    """The stated-counts table is being added on another branch: the rule fills the
-    phrase and the number in whatever columns it has, and nothing else."""
-    from analysis.dataset import schema
+def test_stated_counts_are_proposed_with_the_phrase_and_its_number() -> None:
+    """A count phrase gives a stated-counts row: the phrase, the number the table's rule
+    derives, what the counter says is counted, and the edition's own time."""
     from analysis.tools.draft_rules import propose_section
 
-    table = schema.Table("stated_counts", "tidy/stated_counts.csv", "記載された数",
-                         "Counts stated in the text", (
-                             schema.Field("count_text", "text", "数の記載", "count as written"),
-                             schema.Field("count", "integer", "数", "count"),
-                             schema.Field("counted", "text", "数えたもの", "what is counted")))
     text = " 1 新宿区の取組\n新宿区では、コンビニエンスストア全 110店舗にチラシを掲示しました。\n"
     section = split_sections(text)[0]
-    assert not [p for p in propose_section(text, section, "131041", {"新宿区": "131041"})
-                if p.table == "stated_counts"]
-    monkeypatch.setitem(schema.BY_NAME, "stated_counts", table)
     counts = [p for p in propose_section(text, section, "131041", {"新宿区": "131041"})
               if p.table == "stated_counts"]
-    assert [p.values for p in counts] == [{"count_text": "全 110店舗", "count": "110"}]
+    assert [p.values for p in counts] == [{"subject": "cooperating_businesses",
+                                           "as_of": "current", "count_text": "全 110店舗",
+                                           "count": "110"}]

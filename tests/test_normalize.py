@@ -181,8 +181,14 @@ FREQUENCY_EXAMPLES = [
     ("毎日", _freq(365)),
     ("隔週", _freq(26)),
     ("隔年", _freq(0.5)),
-    ("年数回", _freq(None, approximate=True)),
-    ("月に数回", _freq(None, approximate=True)),
+    # recurring without a number: nothing is approximated
+    ("年数回", _freq(None)),
+    ("月に数回", _freq(None)),
+    ("定期的", _freq(None)),
+    ("定期開催", _freq(None)),
+    ("月1回前後", _freq(12, approximate=True)),
+    ("およそ月2回", _freq(24, approximate=True)),
+    ("月1回ごろ", _freq(12, approximate=True)),
     ("随時", _freq(None, regular=False)),
     ("不定期", _freq(None, regular=False)),
     ("必要に応じて", _freq(None, regular=False)),
@@ -231,7 +237,7 @@ RAW_FREQUENCY = [
     ("偶数月の第３金曜日 13:30～15:30", _freq(6)),
     ("北千住において年5回開催している", _freq(5)),
     ("千住地域において年５回開催する", _freq(5)),
-    ("年に数回、就労の準備に関する講座", _freq(None, approximate=True)),
+    ("年に数回、就労の準備に関する講座", _freq(None)),
     ("年４回程度講師をお招きして開催", _freq(4, approximate=True)),
     ("年に2回、ご家族だけではなく", _freq(2)),
     ("年に 2回、ご家族だけではなく", _freq(2)),
@@ -247,7 +253,8 @@ RAW_FREQUENCY = [
     ("【随時】", _freq(None, regular=False)),
     ("不定期で休日窓口相談を実施しています", _freq(None, regular=False)),
     ("勉強会なども不定期で開催", _freq(None, regular=False)),
-    ("グループワーク を定期的に開催し ています", _freq(None, approximate=True)),
+    ("グループワーク を定期的に開催し ています", _freq(None)),
+    ("就労、修学後も定期的に通える場を提供し", _freq(None)),
     # A cap on free sessions, read literally as a count per year.
     ("（年間12回まで無料）", _freq(12)),
 ]
@@ -336,6 +343,8 @@ def test_frequency_grammar_weekday_ordinals(ordinals: list[int], months: tuple[s
 
 # ===================================================================== parse_age_range ===
 
+ALL = AgeRange(None, None, kind="all_ages")
+
 AGE_EXAMPLES = [
     ("15歳から49歳まで", AgeRange(15, 49)),
     ("18歳未満", AgeRange(None, 17)),
@@ -358,13 +367,23 @@ AGE_EXAMPLES = [
     ("15-39歳", AgeRange(15, 39)),
     ("中学卒業後", AgeRange(15, None)),
     ("中学校卒業後", AgeRange(15, None)),
-    ("年齢を問わず", AgeRange(None, None)),
-    ("年代を問わず", AgeRange(None, None)),
-    ("全年代", AgeRange(None, None)),
-    ("全年齢", AgeRange(None, None)),
-    ("年齢不問", AgeRange(None, None)),
-    ("年齢や性別を問わず", AgeRange(None, None)),  # 日野市 fy2024
-    ("特に対象年齢などは定めておらず", AgeRange(None, None)),  # 狛江市 fy2024
+    ("年齢を問わず", ALL),
+    ("年代を問わず", ALL),
+    ("全年代", ALL),
+    ("全年齢", ALL),
+    ("年齢不問", ALL),
+    ("全世代", ALL),
+    ("世代を問わず", ALL),
+    ("年齢や性別を問わず", ALL),  # 日野市 fy2024
+    ("特に対象年齢などは定めておらず", ALL),  # 狛江市 fy2024
+    ("子どもから高齢の方まで", ALL),
+    # qualifiers: a main group or an addition is not a limit
+    ("主に20代", AgeRange(20, 29, kind="main_group")),
+    ("主な対象は18歳から39歳", AgeRange(18, 39, kind="main_group")),
+    ("30代を中心に", AgeRange(30, 39, kind="main_group")),
+    ("40代以上も対象", AgeRange(40, None, kind="addition")),
+    ("65歳以上の方についても", AgeRange(65, None, kind="addition")),
+    ("概ね20代を中心に", AgeRange(20, 29, approximate=True, kind="main_group")),
     ("１５歳～３９歳", AgeRange(15, 39)),
     ("十五歳から四十九歳まで", AgeRange(15, 49)),
     ("65才以上", AgeRange(65, None)),
@@ -389,13 +408,31 @@ RAW_AGE = [
     ("おおむね 18歳から 49歳までの当事者", AgeRange(18, 49, approximate=True)),
     ("若者（概ね 15歳～ 39 歳程度）", AgeRange(15, 39, approximate=True)),
     ("50 代・60 代の中高年層", AgeRange(50, 69)),
+    # 武蔵野市 visit record: the window's main group, not a limit
+    ("50 代・60 代の中高年層のひきこもり相談を中心に", AgeRange(50, 69, kind="main_group")),
     ("４０代以上のひきこもり", AgeRange(40, None)),
+    # 調布市: 40代以上 is accepted in addition to children and young people
+    ("４０代以上のひきこもりの相談についても", AgeRange(40, None, kind="addition")),
     ("10代にひきこもりだった", AgeRange(10, 19)),
-    ("主に 10代～ 20代が対象", AgeRange(10, 29)),
+    # 狛江市: 主に names the main group; it is not an approximation
+    ("主に 10代～ 20代が対象", AgeRange(10, 29, kind="main_group")),
+    ("主に 10代～ 20代", AgeRange(10, 29, kind="main_group")),
+    # 文京区 STEP: every age after compulsory education is a limit from 15, not all ages
+    ("義務教育終了後の全年齢", AgeRange(15, None)),
+    # all-age windows and places (八王子市 both editions, 墨田区, 日野市, 国立市, 江戸川区)
+    ("全年齢を 対象", ALL),
+    ("属性や世代、相談内容に関わらず", ALL),
+    ("属性や世代、 相談内容に関わら ず", ALL),
+    ("小さなお子さんから高齢の方まで", ALL),
+    ("子どもから大人までを対象とした居場所", ALL),
+    ("子どもから高齢者、また多様な背景をもつ市民", ALL),
+    ("年齢を問わずどなたでも利用できる居場所", ALL),
+    ("年齢や性別を問わずひきこもりに関心のある方", ALL),
+    ("特に対象年齢などは定めておらず", ALL),
     ("40代男性の場合", AgeRange(40, 49)),
     ("30代女性の場合", AgeRange(30, 39)),
     ("60代女性の場合", AgeRange(60, 69)),
-    ("年代を問わずひきこもりの状態にある", AgeRange(None, None)),
+    ("年代を問わずひきこもりの状態にある", ALL),
     ("二十歳のつどい", AgeRange(20, 20)),
 ]
 
@@ -651,6 +688,7 @@ COUNT_EXAMPLES = [
     ("13か所", 13), ("29の機関・団体", 29), ("3名体制", 3), ("全110店舗", 110), ("7団体", 7),
     ("10か所", 10), ("4団体", 4), ("十三か所", 13), ("１３カ所", 13), ("5ヶ所", 5),
     ("二十九の機関・団体", 29), ("百十店舗", 110), ("13", 13), ("全13", 13), ("1,200人", 1200),
+    ("2回", 2), ("3つ", 3), ("6エリア", 6),
 ]
 
 # Every count form found in data/raw/*.txt, with the raw spacing.
@@ -676,6 +714,11 @@ RAW_COUNT = [
     ("３団体ずつ連携事例等を紹介", 3),
     ("ひきこもり相談実績は令和3年度に1件のみ。", 1),
     ("「メルクマールせたがや」の２機関が共同で運営", 2),
+    ("区内3地域で出前相談を実施する", 3),
+    ("ムを 2 回開催し", 2),  # 八王子市 fy2022: 市民フォーラムを 2 回開催し
+    ("武蔵野市を6つに分け、各エリアに", 6),
+    ("相談・居場所・学習支援の３つの事業", 3),
+    ("6自治体合同で主催する", 6),
 ]
 
 
@@ -763,7 +806,8 @@ def test_normalize_error_is_a_value_error() -> None:
 
 def test_results_are_frozen_and_compare_without_text() -> None:
     result = parse_age_range("年齢を問わず")
-    assert result == AgeRange(None, None)
+    assert result == AgeRange(None, None, kind="all_ages")
+    assert result != AgeRange(None, None)  # the kind is part of what the phrase says
     assert result.text == "年齢を問わず"
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.age_min = 3  # type: ignore[misc]

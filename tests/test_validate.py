@@ -209,7 +209,7 @@ def test_every_table_saved_as_cp932_by_excel(data_copy: Path) -> None:
         lossy |= lossy_cp932_cells(path)
         text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
         path.write_bytes(text.encode("cp932", errors="replace"))
-    assert len(tables) == 9
+    assert len(tables) == 10  # every tidy table, none skipped
     # The shipped data: 27 cells in 6 tables (☎ ✉ in channel quotes, Kangxi-radical kanji
     # such as ⽀ in diagram quotes, en and em dashes in notes).
     assert len(lossy) == 27
@@ -228,3 +228,100 @@ def test_every_table_saved_as_cp932_by_excel(data_copy: Path) -> None:
 def test_not_a_directory() -> None:
     result = run_cli("validate", "no/such/dir")
     assert result.returncode == 2 and "not a directory" in result.stderr
+
+
+# ------------------------------------------------------------------ issue 15 semantics ---
+
+NEW_ENUM_CASES = [
+    ("tidy/channels.csv", "purpose", "advert"),
+    ("tidy/target_ages.csv", "age_kind", "sometimes"),
+    ("tidy/meetings.csv", "occurrence", "once"),
+    ("tidy/stated_counts.csv", "subject", "cats"),
+    ("tidy/stated_counts.csv", "as_of", "yesterday"),
+]
+
+
+@pytest.mark.parametrize(("file", "column", "value"), NEW_ENUM_CASES,
+                         ids=[f"{c[1]}={c[2]!r}" for c in NEW_ENUM_CASES])
+def test_new_enum_columns_are_enforced(data_copy: Path, file: str, column: str,
+                                       value: str) -> None:
+    set_cell(data_copy / file, 2, column, value)
+    found = [p for p in problems_of(data_copy) if p.startswith(f"{file}:2:{column}:")]
+    assert any("is not an allowed value" in p for p in found), found
+
+
+def row_of(path: Path, **equal: str) -> int:
+    """Spreadsheet row number of the first row with these values."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    mask = pd.Series(True, index=frame.index)
+    for column, value in equal.items():
+        mask &= frame[column] == value
+    return int(frame.index[mask][0]) + 2
+
+
+def test_age_kind_is_derived_from_age_text(data_copy: Path) -> None:
+    # 狛江市 タルトタタン: 「主に 10代～ 20代」 is a main group, not a limit
+    path = data_copy / "tidy/target_ages.csv"
+    row = row_of(path, service_id="fy2024_main-132195-s07")
+    set_cell(path, row, "age_kind", "limit")
+    assert_rejected(data_copy, (f"tidy/target_ages.csv:{row}:age_kind:",
+                                "differs from what age_text '主に 10代～ 20代' gives (main_group)"))
+
+
+def test_a_qualifier_outside_age_text_is_not_read(data_copy: Path) -> None:
+    # the phrase without 「についても」 is a limit: age_kind must then say limit
+    path = data_copy / "tidy/target_ages.csv"
+    row = row_of(path, service_id="fy2024_main-132080-s01")
+    set_cell(path, row, "age_text", "４０代以上")
+    assert_rejected(data_copy, (f"tidy/target_ages.csv:{row}:age_kind:", "(limit)"))
+
+
+def test_stated_count_is_derived_from_count_text(data_copy: Path) -> None:
+    path = data_copy / "tidy/stated_counts.csv"
+    row = row_of(path, count_id="fy2024_main-132012-n01")  # はちまるサポート 13か所
+    set_cell(path, row, "count", "11")
+    assert_rejected(data_copy, (f"tidy/stated_counts.csv:{row}:count:", "differs from what"))
+
+
+def test_stated_count_names_a_recorded_thing(data_copy: Path) -> None:
+    path = data_copy / "tidy/stated_counts.csv"
+    set_cell(path, 2, "entity_key", "131059-no-such-programme")
+    assert_rejected(data_copy, ("tidy/stated_counts.csv:2:entity_key:",
+                                "names no service, meeting, network body or milestone"))
+    set_cell(path, 2, "entity_key", "132039-soreiyu")  # 武蔵野市's, on a 文京区 row
+    assert_rejected(data_copy, ("tidy/stated_counts.csv:2:entity_key:",
+                                "belongs to municipality 132039"))
+
+
+def test_a_single_event_has_no_frequency(data_copy: Path) -> None:
+    path = data_copy / "tidy/meetings.csv"
+    row = row_of(path, meeting_id="fy2024_main-132128-m03")  # 日野市 seminar, 年に2回
+    set_cell(path, row, "occurrence", "single_event")
+    assert_rejected(data_copy, (f"tidy/meetings.csv:{row}:occurrence:",
+                                "a single event has no frequency"))
+
+
+def test_note_that_denies_a_recorded_age_is_refused(data_copy: Path) -> None:
+    # 八王子市 はちまるサポート FY2022: the note once said no age was recorded while the
+    # target-age row 「全年齢を対象」 existed
+    path = data_copy / "tidy/services.csv"
+    row = row_of(path, service_id="fy2022_part2-132012-s01")
+    set_cell(path, row, "note", "属性や世代、相談内容に関わらず相談を受け止める"
+             "（年齢の数値記載がないため target_ages には記録せず）。")
+    assert_rejected(data_copy, (f"tidy/services.csv:{row}:note:",
+                                "says no age is stated, but tidy/target_ages.csv has a row"))
+
+
+def test_note_that_denies_a_recorded_frequency_is_refused(data_copy: Path) -> None:
+    path = data_copy / "tidy/meetings.csv"
+    row = row_of(path, meeting_id="fy2022_part2-132098-m02")  # マンボウ, 毎週
+    set_cell(path, row, "note", "Frequency not stated.")
+    assert_rejected(data_copy, (f"tidy/meetings.csv:{row}:note:",
+                                "says no frequency is stated, but frequency_text is filled"))
+
+
+def test_note_that_denies_nothing_recorded_is_accepted(data_copy: Path) -> None:
+    path = data_copy / "tidy/meetings.csv"
+    row = row_of(path, meeting_id="fy2024_main-132098-m02")  # FY2024: no frequency
+    set_cell(path, row, "note", "Frequency not stated (FY2022: 毎週).")
+    assert problems_of(data_copy) == []

@@ -77,15 +77,15 @@ NEW_SERVICE = {
     EVIDENCE_DOCUMENT: "武蔵野市報 2025年4月1日号 https://www.city.musashino.lg.jp/",
 }
 NEW_CHANNEL = {
-    "service_key": "132039-steward-cafe", "channel": "line",
+    "service_key": "132039-steward-cafe", "channel": "line", "purpose": "application",
     EVIDENCE: "ひきこもりカフェへの参加の申し込みはLINEでも受け付けています。",
     EVIDENCE_DOCUMENT: "ひきこもりカフェ案内チラシ（2025年3月）",
 }
 
 NEW_MEETING = {
     "entity_key": "132039-steward-cafe-mtg", "name": "ひきこもりカフェ", "kind": "drop_in",
-    "service_key": "132039-steward-cafe", "frequency_text": "月1回", "regular": "true",
-    "per_year": "12", "approximate": "false", EVIDENCE: NEW_SERVICE[EVIDENCE],
+    "occurrence": "recurring", "service_key": "132039-steward-cafe", "frequency_text": "月1回",
+    "regular": "true", "per_year": "12", "approximate": "false", EVIDENCE: NEW_SERVICE[EVIDENCE],
     EVIDENCE_DOCUMENT: NEW_SERVICE[EVIDENCE_DOCUMENT],
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from analysis.core.labels import labels
 from analysis.dataset import schema
 
 _TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
@@ -85,3 +86,80 @@ def datapackage() -> dict:
 def write(path: Path) -> None:
     Path(path).write_text(json.dumps(datapackage(), ensure_ascii=False, indent=2) + "\n",
                           encoding="utf-8")
+
+
+# ---------------------------------------------------------------- data dictionary -------
+
+DICTIONARY_START = "## Data dictionary"
+DICTIONARY_END = "## How to add a new edition"
+
+
+def _type(field: schema.Field) -> str:
+    if field.enum and field.kind != "boolean":
+        values = ", ".join(f"`{key}` ({ja})" for key, ja in labels(field.enum).items())
+        return f"enum: {values}"
+    return field.kind
+
+
+def data_dictionary() -> str:
+    """The data dictionary section of ``data/README.md``, generated from the schema (a test
+    keeps the README equal to it)."""
+    lines = [
+        DICTIONARY_START, "",
+        "Generated from `src/analysis/dataset/schema.py` (the same definitions drive the "
+        "validator and",
+        "`datapackage.json`). Enum values are snake_case English keys; their Japanese and "
+        "English",
+        "labels are in `src/analysis/core/labels.csv`.", "",
+    ]
+    for table in schema.ALL_TABLES:
+        lines.append(f"### `{table.path}` — {table.title_ja} / {table.description_en}")
+        if table.primary_key:
+            lines.append(f"Key: `{', '.join(table.primary_key)}`.")
+        lines += ["", "| column | type | required | description |", "|---|---|---|---|"]
+        for field in table.fields:
+            required = "yes" if field.required else ""
+            lines.append(f"| `{field.name}` | {_type(field)} | {required} | "
+                         f"{field.description_ja} / {field.description_en} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+ROW_COUNTS_START = "## Row counts (shipped data)"
+
+
+def row_counts(data_dir: Path) -> str:
+    """The row-count table of ``data/README.md``: rows per municipality and edition (a
+    visit record counts as ``visit``) for every tidy table with a municipality."""
+    import pandas as pd
+
+    from analysis.dataset.tables import load_municipalities, load_sources, load_tidy
+
+    sources = load_sources(data_dir)
+    edition = dict(zip(sources["source_id"],
+                       [e or "visit" for e in sources["edition"]], strict=True))
+    names = dict(zip(*load_municipalities(data_dir)[["municipality_code", "name"]].T.values,
+                     strict=True))
+    counts = {}
+    for table in schema.TIDY:
+        frame = load_tidy(table.name, data_dir)
+        if "municipality_code" not in frame.columns:
+            continue
+        keys = frame["municipality_code"] + " " + frame["source_id"].map(edition)
+        counts[table.name] = keys.value_counts()
+    frame = pd.DataFrame(counts).fillna(0).astype(int).sort_index()
+    frame.index = [f"{names[key.split()[0]]} {key.split()[1]}" for key in frame.index]
+    return frame.to_markdown() + "\n"
+
+
+def refresh_readme(readme: str, data_dir: Path) -> str:
+    """``data/README.md`` with its generated sections (row counts, data dictionary)
+    rewritten; everything else unchanged."""
+    def replace(text: str, start: str, end: str, body: str) -> str:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        return head + body + "\n" + end + tail
+
+    counts = f"{ROW_COUNTS_START}\n\n{row_counts(data_dir)}"
+    readme = replace(readme, ROW_COUNTS_START, DICTIONARY_START, counts)
+    return replace(readme, DICTIONARY_START, DICTIONARY_END, data_dictionary())

@@ -255,6 +255,9 @@ CHANNELS = Table(
     (
         _ref_id("service_id", "相談窓口・事業", "service"), _code(), _source(),
         _enum("channel", "channel", "チャネル", "channel"),
+        _enum("purpose", "channel_purpose",
+              "何のための経路か（相談・申込・参加・広報・問い合わせ）",
+              "what the route is for: consulting, applying, attending, publicity or inquiries"),
         _quote(), _note(),
     ),
     primary_key=("service_id", "channel", "source_id"),
@@ -270,19 +273,25 @@ TARGET_AGES = Table(
         Field("age_max", "integer", "対象年齢の上限（含む、空＝上限なし）",
               "highest age (inclusive; empty = open)", minimum=0, maximum=120),
         _boolean("approximate", "概数（概ね・程度）", "approximate (概ね, 程度)"),
+        _enum("age_kind", "age_kind", "年齢の記載の種類（限定・中心層・追加・年齢不問）",
+              "what the ages say: a limit, a main group, an addition, or all ages"),
         _text("age_text", "年齢の記載（原文どおり）", "age phrase as written", required=True),
         _quote(), _note(),
     ),
     foreign_keys=(_SERVICE_FK, _MUNI_FK, _SOURCE_FK),
-    derivations=(Derivation("age_text", "age", _same_names("age_min", "age_max", "approximate")),),
+    derivations=(Derivation("age_text", "age",
+                            _same_names("age_min", "age_max", "approximate", "age_kind")),),
 )
 
 MEETINGS = Table(
-    "meetings", "tidy/meetings.csv", "会議・定例の集まり", "Recurring meetings and events",
+    "meetings", "tidy/meetings.csv", "会議・定例の集まり・催し",
+    "Recurring meetings and single events",
     (
         _row_id("meeting_id", "会議・集まり", "meeting"),
         _entity_key(), _code(), _source(), _name(),
         _enum("kind", "meeting_kind", "種類", "kind"),
+        _enum("occurrence", "occurrence", "定例か単発の催しか",
+              "a recurring meeting, or a single dated event"),
         _ref_id("service_id", "相談窓口・事業", "service", required=False),
         _text("frequency_text", "頻度の記載（原文どおり、記載なしは空）",
               "frequency as written (empty when not stated)"),
@@ -352,7 +361,7 @@ MILESTONES = Table(
     "milestones", "tidy/milestones.csv", "出来事（方針・条例・調査など）",
     "Dated events that are neither a service nor a body",
     (
-        _row_id("milestone_id", "出来事", "milestone"), _code(), _source(),
+        _row_id("milestone_id", "出来事", "milestone"), _entity_key(), _code(), _source(),
         _enum("kind", "milestone_kind", "種類", "kind"),
         _text("title", "表題", "title", required=True),
         _text("date_text", "日付の記載（原文どおり）", "date as written"),
@@ -379,7 +388,31 @@ COLLABORATIONS = Table(
                   ForeignKey("partner_code", "municipalities", "municipality_code")),
 )
 
+STATED_COUNTS = Table(
+    "stated_counts", "tidy/stated_counts.csv", "本文に記載された数",
+    "Counts stated in the text: sites, member organisations, co-hosts, sessions …",
+    (
+        _row_id("count_id", "記載された数", "stated count"),
+        Field("entity_key", "key", "数えられているもの（窓口・事業・会議体・会議・出来事）のキー。"
+              "自治体全体の数なら空",
+              "entity_key of the thing counted (a service, body, meeting or milestone); "
+              "empty for a count of the municipality as a whole", pattern=ENTITY_KEY_PATTERN),
+        _code(), _source(),
+        _enum("subject", "count_subject", "何の数か", "what is counted"),
+        _enum("as_of", "count_as_of", "いつの数か（現在・当初・期間中）",
+              "when the count holds: now, at the start, or over a stated period"),
+        _text("count_text", "数の記載（原文どおり）", "count as written", required=True),
+        Field("count", "integer", "数（count_text から導出）",
+              "the number (derived from count_text)", required=True, minimum=0,
+              maximum=1_000_000),
+        _quote(), _note(),
+    ),
+    primary_key=("count_id",),
+    foreign_keys=(_MUNI_FK, _SOURCE_FK),
+    derivations=(Derivation("count_text", "count", (("count", "count"),)),),
+)
+
 TIDY = (SERVICES, CHANNELS, TARGET_AGES, MEETINGS, MEETING_BODIES, NETWORK_BODIES,
-        NETWORK_BODY_MEMBERS, MILESTONES, COLLABORATIONS)
+        NETWORK_BODY_MEMBERS, MILESTONES, COLLABORATIONS, STATED_COUNTS)
 ALL_TABLES = (SOURCES, MUNICIPALITIES, POPULATION, *TIDY)
 BY_NAME = {table.name: table for table in ALL_TABLES}

@@ -5,6 +5,7 @@ Everything is read as text; typing and every rule live in ``analysis.dataset.val
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,18 @@ class Dataset:
     network_body_members: pd.DataFrame
     milestones: pd.DataFrame
     collaborations: pd.DataFrame
+    # Defaults to an empty table, so that code building a Dataset by hand from the older
+    # tables keeps working.
+    stated_counts: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: empty_table("stated_counts"))
+
+
+def empty_table(table_name: str) -> pd.DataFrame:
+    """A table with the schema's columns and no rows, typed."""
+    from analysis.dataset.schema import BY_NAME
+
+    columns = BY_NAME[table_name].columns
+    return typed(pd.DataFrame({c: pd.Series(dtype=str) for c in columns}), table_name)
 
 
 def typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:

@@ -152,14 +152,16 @@ def column_problems(frame: pd.DataFrame, table: schema.Table) -> list[Problem]:
 
 
 def load(root: Path | str) -> tuple[DataSet, list[Problem]]:
-    """Read every table of a data directory; tables with unusable columns are left out."""
+    """Read every table of a data directory; tables that cannot be read or whose columns
+    are unusable (a problem of the file, row 0, or of its header, row 1) are left out;
+    problems of single cells leave the table in."""
     root = Path(root)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in schema.ALL_TABLES:
         frame, found = read_table(root, table)
         problems += found
-        if frame is not None and not found:
+        if frame is not None and not any(p.row <= 1 for p in found):
             frames[table.name] = frame
     return DataSet(root, frames), problems
 
@@ -303,10 +305,14 @@ def municipality_of_row(data: DataSet, table: schema.Table, frame: pd.DataFrame)
     return pd.Series("", index=frame.index)
 
 
+ENTITY_TABLES = ("services", "meetings", "network_bodies", "milestones")
+
+
 def identity_problems(data: DataSet) -> Iterator[Problem]:
-    """entity_key starts with its row's municipality code, so it is never shared."""
+    """entity_key starts with its row's municipality code, so it is never shared; a stated
+    count's entity_key names a thing recorded for the same municipality."""
     owners: dict[str, tuple[str, str, int]] = {}
-    for name in ("services", "meetings", "network_bodies"):
+    for name in ENTITY_TABLES:
         if name not in data.frames:
             continue
         table = schema.BY_NAME[name]
@@ -325,6 +331,23 @@ def identity_problems(data: DataSet) -> Iterator[Problem]:
                               f"is already used for municipality {owner[0]} "
                               f"({owner[1]} row {owner[2]})",
                               "give each municipality's things their own keys")
+    if "stated_counts" not in data.frames:
+        return
+    table = schema.STATED_COUNTS
+    frame = data["stated_counts"]
+    for index, key, code in zip(frame.index, frame["entity_key"], frame["municipality_code"],
+                                strict=True):
+        if not key:
+            continue
+        if key not in owners:
+            yield Problem(table.path, index + 2, "entity_key", key,
+                          "names no service, meeting, network body or milestone",
+                          "use the entity_key of the thing counted, or leave it empty for a "
+                          "count of the whole municipality")
+        elif owners[key][0] != code:
+            yield Problem(table.path, index + 2, "entity_key", key,
+                          f"belongs to municipality {owners[key][0]}, not {code}",
+                          "count things of the row's own municipality")
 
 
 def row_rule_problems(data: DataSet) -> Iterator[Problem]:
@@ -342,6 +365,63 @@ def row_rule_problems(data: DataSet) -> Iterator[Problem]:
                 yield Problem(table.path, index + 2, "per_year", per_year,
                               f"is given for a meeting whose regular is {regular!r}",
                               "per_year is only for regular meetings; empty it or set regular")
+        columns = ["occurrence", "frequency_text"]
+        for index, occurrence, text in data["meetings"][columns].itertuples():
+            if occurrence == "single_event" and text:
+                yield Problem(table.path, index + 2, "occurrence", occurrence,
+                              f"a single event has no frequency, but frequency_text is {text!r}",
+                              "a meeting with a frequency is recurring; or empty "
+                              "frequency_text")
+
+
+# ---------------------------------------------------------------- notes -----------------
+
+# Notes that deny a fact: "frequency not stated", "年齢の数値記載がないため target_ages には
+# 記録せず" … A row whose own values state that fact contradicts its note (the FY2022
+# はちまるサポート note said no age was recorded while a target-age row existed). Only
+# denials are checked: what a note asserts cannot be read mechanically.
+_DENIES_FREQUENCY = re.compile(
+    r"(?i)frequency (?:is )?not stated|no frequency (?:is )?(?:stated|given)|gives no frequency"
+    r"|(?:開催)?頻度の記載(?:が)?な")
+_DENIES_AGE = re.compile(
+    r"(?i)(?:no|without an?) (?:numeric )?age (?:is )?(?:stated|given)|age (?:is )?not stated"
+    r"|年齢の(?:数値)?記載(?:が)?な|target_ages には記録せず|not recorded in target_ages")
+_DENIES_DATE = re.compile(
+    r"(?i)(?:establishment|opening|start|production) date (?:is )?not stated"
+    r"|(?:設置|開設|開始)時期の記載(?:が)?な")
+_DENIES_MEMBER_COUNT = re.compile(
+    r"(?i)member count (?:is )?not stated|構成数の記載(?:が)?な")
+
+
+def note_problems(data: DataSet) -> Iterator[Problem]:
+    """A note that says a fact is not stated while the row (or its service's target-age
+    rows) records that fact."""
+    def denials(frame: pd.DataFrame, pattern: re.Pattern[str], filled: pd.Series,
+                table: schema.Table, what: str, where: str) -> Iterator[Problem]:
+        for index in frame.index[frame["note"].str.contains(pattern) & filled]:
+            yield Problem(table.path, index + 2, "note", frame.loc[index, "note"],
+                          f"says no {what} is stated, but {where}",
+                          "make the note and the row agree (check the quote)")
+
+    if "meetings" in data.frames:
+        meetings = data["meetings"]
+        yield from denials(meetings, _DENIES_FREQUENCY, meetings["frequency_text"] != "",
+                           schema.MEETINGS, "frequency", "frequency_text is filled")
+    if "services" in data.frames:
+        services = data["services"]
+        yield from denials(services, _DENIES_DATE, services["established_text"] != "",
+                           schema.SERVICES, "start date", "established_text is filled")
+        if "target_ages" in data.frames:
+            aged = services["service_id"].isin(set(data["target_ages"]["service_id"]))
+            yield from denials(services, _DENIES_AGE, aged, schema.SERVICES, "age",
+                               "tidy/target_ages.csv has a row for this service")
+    if "network_bodies" in data.frames:
+        bodies = data["network_bodies"]
+        yield from denials(bodies, _DENIES_DATE, bodies["established_text"] != "",
+                           schema.NETWORK_BODIES, "establishment date",
+                           "established_text is filled")
+        yield from denials(bodies, _DENIES_MEMBER_COUNT, bodies["member_count_text"] != "",
+                           schema.NETWORK_BODIES, "member count", "member_count_text is filled")
 
 
 # ---------------------------------------------------------------- provenance ------------
@@ -506,7 +586,7 @@ def validate(root: Path | str) -> tuple[DataSet, list[Problem]]:
     checks: Iterable[Iterator[Problem]] = (
         source_problems(data), check_digit_problems(data), key_problems(data),
         reference_problems(data),
-        identity_problems(data), row_rule_problems(data),
+        identity_problems(data), row_rule_problems(data), note_problems(data),
     )
     for check in checks:
         problems += list(check)

@@ -80,7 +80,10 @@ def known_facts(data: DataSet, spec: SheetSpec, code: str) -> set[tuple[str, ...
 
 
 def _identity(spec: SheetSpec) -> list[str]:
-    """What makes two rows the same thing: the entity, or the whole fact."""
+    """What makes two rows the same thing: the sheet's own rule, the entity, or the whole
+    fact."""
+    if spec.identity:
+        return list(spec.identity)
     return ["entity_key"] if "entity_key" in spec.facts else list(spec.facts)
 
 

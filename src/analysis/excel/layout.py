@@ -78,6 +78,9 @@ class SheetSpec:
     table: schema.Table
     letter: str | None  # row-id letter (``s`` → ``<source>-<code>-s01``); None: no own id
     facts: tuple[str, ...]
+    # What makes two rows the same thing, when not the entity_key (or, without one, the whole
+    # fact): a stated count is the count of one subject of one thing at one time.
+    identity: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -106,18 +109,21 @@ TEMPLATE_SHEETS = (
     SheetSpec(schema.SERVICES, "s", (
         "entity_key", "name", "category", "national_menu", "designation", "operator_type",
         "operator_name", "established_text", "established_year", "established_month")),
-    SheetSpec(schema.CHANNELS, None, ("service_key", "channel")),
+    SheetSpec(schema.CHANNELS, None, ("service_key", "channel", "purpose")),
     SheetSpec(schema.TARGET_AGES, None, (
-        "service_key", "age_text", "age_min", "age_max", "approximate")),
+        "service_key", "age_text", "age_min", "age_max", "approximate", "age_kind")),
     SheetSpec(schema.MEETINGS, "m", (
-        "entity_key", "name", "kind", "service_key", "frequency_text", "regular", "per_year",
-        "approximate")),
+        "entity_key", "name", "kind", "occurrence", "service_key", "frequency_text", "regular",
+        "per_year", "approximate")),
     SheetSpec(schema.NETWORK_BODIES, "b", (
         "entity_key", "name", "kind", "established_text", "established_year",
         "established_month", "member_count_text", "member_count", "parent_body_key")),
     SheetSpec(schema.NETWORK_BODY_MEMBERS, None, ("body_key", "member_type", "member_text")),
-    SheetSpec(schema.MILESTONES, "e", ("kind", "title", "date_text", "year", "month")),
+    SheetSpec(schema.MILESTONES, "e", ("entity_key", "kind", "title", "date_text", "year",
+                                       "month")),
     SheetSpec(schema.COLLABORATIONS, "c", ("partner_code", "partner_text", "activity")),
+    SheetSpec(schema.STATED_COUNTS, "n", ("entity_key", "subject", "as_of", "count_text", "count"),
+              identity=("entity_key", "subject", "as_of")),
 )
 SHEETS_BY_NAME = {spec.name: spec for spec in TEMPLATE_SHEETS}
 

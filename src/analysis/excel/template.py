@@ -33,7 +33,7 @@ from analysis.excel.layout import (
 )
 from analysis.excel.output import save_workbook, valid_data
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"  # 2: channel purpose, age kind, occurrence, milestone keys, stated counts
 FILL_ROWS = 1000  # rows below the header that get the drop-down lists and text format
 # The 説明 sheet's form (META_KEYS, in order): the importer reads column B (key) and C
 # (value); column A holds the label (labels.csv group workbook, key meta_<key>).

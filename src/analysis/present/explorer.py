@@ -67,7 +67,7 @@ FACT_TABLES: dict[str, str] = {
     "services": "service_id", "channels": "service_id", "target_ages": "service_id",
     "meetings": "meeting_id", "network_bodies": "body_id", "meeting_bodies": "meeting_id",
     "network_body_members": "body_id", "milestones": "milestone_id",
-    "collaborations": "collaboration_id",
+    "collaborations": "collaboration_id", "stated_counts": "count_id",
 }
 # Category of a fact: (table, column, label group); the group names the kind of category.
 CATEGORY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -76,6 +76,7 @@ CATEGORY_COLUMNS: dict[str, tuple[str, str]] = {
     "network_bodies": ("kind", "body_kind"),
     "network_body_members": ("member_type", "member_type"),
     "milestones": ("kind", "milestone_kind"),
+    "stated_counts": ("subject", "count_subject"),
 }
 FACT_COLUMNS = ("table", "muni", "name", "detail", "category", "menu", "channels", "ages",
                 "age_text", "frequency", "per_year", "regular", "source", "row_id", "quote")
@@ -251,6 +252,17 @@ def _facts(dataset: Dataset, edition: str, lang: str,
         # ``activity`` is the curator's Japanese summary: Japanese pages only (as profiles)
         row("collaborations", record.municipality_code, record.partner_text,
             record.activity if lang == "ja" else "", "", "", [], [], "", record)
+    # a stated count is named for the thing it counts (or, for the municipality as a
+    # whole, for what it counts)
+    entity_names = {key: name for frame, column in (
+        (dataset.services, "name"), (dataset.meetings, "name"),
+        (dataset.network_bodies, "name"), (dataset.milestones, "title"))
+        for key, name in zip(frame["entity_key"], frame[column], strict=True)}
+    for record in _kept(dataset.stated_counts, allowed):
+        subject = label("count_subject", record.subject, lang)
+        row("stated_counts", record.municipality_code,
+            entity_names.get(record.entity_key, subject), record.count_text,
+            f"count_subject:{record.subject}", "", [], [], "", record)
     order = {name: i for i, name in enumerate(FACT_TABLES)}
     rows.sort(key=lambda r: (r[1], order[r[0]], r[13]))
     return rows

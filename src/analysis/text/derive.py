@@ -35,10 +35,11 @@ def frequency_cells(text: str) -> dict[str, str]:
 
 
 def age_cells(text: str) -> dict[str, str]:
-    """age_min / age_max / approximate (a phrase is required: an age row states one)."""
+    """age_min / age_max / approximate / age_kind (a limit, a main group, an addition or
+    all ages); a phrase is required: an age row states one."""
     parsed = normalize.parse_age_range(text)
     return {"age_min": format_number(parsed.age_min), "age_max": format_number(parsed.age_max),
-            "approximate": cell_bool(parsed.approximate)}
+            "approximate": cell_bool(parsed.approximate), "age_kind": parsed.kind}
 
 
 def date_cells(text: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ Every parser follows the same rules:
   expected form. Nothing is guessed and no parser returns ``None`` for garbage.
 
 The ``text`` field of the result types keeps the input verbatim but is excluded from
-equality, so ``parse_age_range("年齢を問わず") == AgeRange(None, None)``.
+equality, so ``parse_age_range("年齢を問わず") == AgeRange(None, None, kind="all_ages")``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 __all__ = [
+    "AGE_KINDS",
     "AgeRange",
     "Frequency",
     "JapaneseDate",
@@ -53,7 +54,8 @@ class Frequency:
     """How often something happens.
 
     ``per_year`` is the number of occurrences per year (None when the text gives no
-    number); ``approximate`` marks 程度/概ね/約/頃 and count ranges (月1～2回);
+    number); ``approximate`` marks an approximated number only — 程度/概ね/約/およそ/頃/前後
+    and count ranges (月1～2回) — never a recurrence without a number (定期的, 年数回);
     ``regular`` is False only for explicitly irregular phrases (随時, 不定期).
     """
 
@@ -63,14 +65,24 @@ class Frequency:
     text: str = field(default="", compare=False)
 
 
+# What an age phrase says about who may use a service (the values of ``AgeRange.kind``):
+# ``limit`` a bound that excludes other ages (15歳から49歳まで, 18歳未満);
+# ``main_group`` the ages a service mainly serves, others not excluded (主に, 中心に);
+# ``addition`` ages served in addition to a main group (についても, も対象);
+# ``all_ages`` no age condition at all (年齢を問わず, 全年齢, 属性や世代に関わらず).
+AGE_KINDS = ("limit", "main_group", "addition", "all_ages")
+
+
 @dataclass(frozen=True)
 class AgeRange:
-    """Inclusive age bounds; None means open-ended on that side."""
+    """Inclusive age bounds; None means open-ended on that side. ``kind`` is one of
+    :data:`AGE_KINDS`: whether the bounds limit who is served (see :func:`parse_age_range`)."""
 
     age_min: int | None
     age_max: int | None
     approximate: bool = False
     text: str = field(default="", compare=False)
+    kind: str = "limit"
 
 
 @dataclass(frozen=True)
@@ -403,7 +415,7 @@ def _frequency_values(
     if pattern is _ALTERNATE_RE:
         return {"週": 26.0, "月": 6.0, "年": 0.5}[match["unit"] or "月"], False, True
     if pattern is _UNCOUNTED_RE:
-        return None, True, True
+        return None, False, True  # recurring without a number: nothing is approximated
     return None, False, False  # _IRREGULAR_RE
 
 
@@ -419,10 +431,11 @@ def parse_frequency(text: str) -> Frequency:
 
     * a count range takes its midpoint and is approximate: 月に1～2回 → 18.0;
     * 隔週 → 26, 隔月/偶数月/奇数月 → 6, 隔年 → 0.5;
-    * 年数回, 月に数回, 定期的 → per_year None, approximate True, regular True (recurring,
-      but the text gives no number);
+    * 年数回, 月に数回, 定期的, 定期開催 → per_year None, regular True, approximate False:
+      recurring, but the text gives no number, so there is no number to approximate;
     * 随時, 不定期, 適宜, 必要に応じ → per_year None, approximate False, regular False;
-    * 程度/前後/頃 after, or 概ね/おおむね/約 before (or inside: 月に約2回) → approximate.
+    * approximate only for an approximated number: 程度/前後/頃/ごろ (or くらい/ほど) after,
+      概ね/おおむね/約/およそ (or 大体) before (or inside: 月に約2回), and count ranges.
     """
     compact = _compact(text, "a frequency", _FREQUENCY_EXPECTED)
     found = _first_match(compact, _FREQUENCY_PATTERNS)
@@ -460,17 +473,26 @@ _DECADES_RE = re.compile(
 )
 _FROM_15_RE = re.compile(rf"{_FROM_15}(?P<q>以上|以降)?")
 # 年齢や性別を問わず and 対象年齢などは定めておらず occur in the sources: a few words may
-# stand between 年齢 and the verb, but not a sentence break.
+# stand between 年齢 and the verb, but not a sentence break. 属性や世代、相談内容に関わらず
+# (八王子市) lists 世代 among other conditions, so a 、 may stand between 世代 and the verb.
+# 子どもから大人まで / 小さなお子さんから高齢の方まで / 子どもから高齢者: the whole span of life.
+# 多世代 (狛江市's 多世代・多機能型交流拠点) is left out: a name, not a statement about ages.
 _ALL_AGES_RE = re.compile(
     r"(?:年齢|年代)[^。、]{0,6}?(?:を|は)?問わ|(?:年齢|年代)に(?:関わ|かかわ|関係)|全年代|全年齢"
+    r"|世代[^。]{0,8}?(?:を問わ|に(?:関わ|かかわ|関係な))|全世代"
     r"|年齢不問|年齢制限(?:は)?(?:なし|無し|ありません)"
     r"|年齢[^。、]{0,6}?定めて(?:おらず|いない|いません)"
+    r"|(?:小さな)?(?:子ども|子供|こども|お子さん)から(?:大人|おとな|高齢者|高齢の方|お年寄り)"
 )
 _AGE_PATTERNS = (_AGE_SPAN_RE, _AGE_BOUND_RE, _DECADES_RE, _FROM_15_RE, _ALL_AGES_RE)
 _AGE_EXPECTED = (
     "an age phrase such as 15歳から49歳まで, 18歳未満, 19歳以上, 40代以上, 50代・60代, "
     "義務教育終了後 or 年齢を問わず"
 )
+# Qualifiers that turn bounds into something other than a limit. They are looked for in
+# the whole phrase, so age_text must carry them: 「４０代以上のひきこもりの相談についても」.
+_AGE_ADDITION_RE = re.compile(r"についても|も対象|も受け付け|も受付")
+_AGE_MAIN_GROUP_RE = re.compile(r"主に|主な対象|主として|中心に|を中心|が中心")
 
 
 def _age_bounds(
@@ -504,16 +526,28 @@ def _age_bounds(
 
 
 def parse_age_range(text: str) -> AgeRange:
-    """Read an age phrase into inclusive bounds.
+    """Read an age phrase into inclusive bounds and the kind of statement they make.
 
     >>> parse_age_range("概ね15歳～39歳")
-    AgeRange(age_min=15, age_max=39, approximate=True, text='概ね15歳～39歳')
+    AgeRange(age_min=15, age_max=39, approximate=True, text='概ね15歳～39歳', kind='limit')
 
     未満 is exclusive (18歳未満 → max 17), 以上/以下/まで inclusive; N代 spans N…N+9, so
     50代・60代 → 50–69 (a list with a gap, 20代・40代, is read as its hull 20–49);
     義務教育終了後 / 中学卒業後 → 15–None; 高校生世代 → 15 (15–18 on its own);
-    a bare N歳 → N–N. "All ages" phrases (年齢を問わず, 年代を問わず, 全年代, 年齢不問)
-    return AgeRange(None, None) explicitly rather than raising.
+    a bare N歳 → N–N.
+
+    ``kind`` (one of :data:`AGE_KINDS`):
+
+    * ``all_ages`` for phrases that set no age condition (年齢を問わず, 年代を問わず, 全年齢,
+      全年代, 年齢不問, 属性や世代、相談内容に関わらず, 子どもから大人まで,
+      対象年齢などは定めておらず): bounds None, None;
+    * ``addition`` when the ages are served in addition to others (についても, も対象):
+      「４０代以上のひきこもりの相談についても」 → 40–None, addition;
+    * ``main_group`` when they are the main group, not a bound (主に, 主な対象, 中心に):
+      「主に 10代～ 20代」 → 10–29, main_group, *not* approximate (主に names a group; it
+      does not approximate the numbers);
+    * ``limit`` otherwise. The first age expression decides the bounds: 義務教育終了後の全年齢
+      is a limit from 15, not all ages. addition is checked before main_group.
     """
     compact = _compact(text, "an age range", _AGE_EXPECTED)
     found = _first_match(compact, _AGE_PATTERNS)
@@ -526,7 +560,17 @@ def parse_age_range(text: str) -> AgeRange:
             raise _fail("an age range", text, "ages between 0 and 130")
     if low is not None and high is not None and low > high:
         raise _fail("an age range", text, "a lower age not above the upper age")
-    return AgeRange(low, high, _is_approximate(compact, match), text)
+    return AgeRange(low, high, _is_approximate(compact, match), text, _age_kind(index, compact))
+
+
+def _age_kind(index: int, compact: str) -> str:
+    if _AGE_PATTERNS[index] is _ALL_AGES_RE:
+        return "all_ages"
+    if _AGE_ADDITION_RE.search(compact):
+        return "addition"
+    if _AGE_MAIN_GROUP_RE.search(compact):
+        return "main_group"
+    return "limit"
 
 
 # ------------------------------------------------------------------ parse_japanese_date -
@@ -600,12 +644,15 @@ def parse_japanese_date(text: str) -> JapaneseDate:
 _COUNT_NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+|[〇零一二三四五六七八九十百千万億]+)"
 _COUNTERS = (
     "か所|カ所|ヶ所|ケ所|ヵ所|箇所|个所|団体|機関|名|人|店舗|店|件|課|校|社|施設|事業所"
-    "|法人|地区|地域|圏域|拠点|自治体|市町村|区市町村|部署|チーム|グループ"
+    "|法人|地区|地域|圏域|拠点|自治体|市町村|区市町村|部署|チーム|グループ|エリア|回|つ"
 )
-# 13か所, 29の機関・団体, 3名体制, 全110店舗, 十三か所.
+# 13か所, 29の機関・団体, 3名体制, 全110店舗, 十三か所, 2回 (sessions held), 6つ (areas).
+# 第1回 is an ordinal, never a count (the look-behind refuses a number after 第).
 _COUNT_RE = re.compile(rf"(?<![0-9第.])全?(?P<n>{_COUNT_NUM})の?(?:{_COUNTERS})")
 _BARE_COUNT_RE = re.compile(rf"全?(?P<n>{_COUNT_NUM})")
-_COUNT_EXPECTED = "a count such as 13か所, 29の機関・団体, 3名体制, 全110店舗 or 十三か所"
+_COUNT_EXPECTED = (
+    "a count such as 13か所, 29の機関・団体, 3名体制, 全110店舗, 2回 or 十三か所"
+)
 
 
 def parse_count(text: str) -> int:

@@ -77,8 +77,8 @@ MAX_TEXT_BYTES = 5 * 1024 * 1024
 # A previous row's key is carried over when the names are at least this similar
 # (difflib ratio or character-bigram Dice on NFKC-folded names, whichever is higher).
 KEY_THRESHOLD = 0.6
-KEYED_TABLES = ("services", "meetings", "network_bodies")
-_LETTER = {"services": "s", "meetings": "m", "network_bodies": "b"}
+KEYED_TABLES = ("services", "meetings", "network_bodies", "milestones")
+_LETTER = {"services": "s", "meetings": "m", "network_bodies": "b", "milestones": "e"}
 
 
 # ---------------------------------------------------------------- PDF -------------------
@@ -461,7 +461,8 @@ def assign_keys(proposals: list[Proposal], previous: Mapping[str, pd.DataFrame],
             mine = [p for p in proposals if p.table == table and p.code == code]
             rows = (frame.loc[frame["municipality_code"] == code].to_dict("records")
                     if len(frame) else [])
-            pairs = sorted(((name_similarity(p.name, row["name"]), n, row)
+            name_column = "title" if table == "milestones" else "name"
+            pairs = sorted(((name_similarity(p.name, row[name_column]), n, row)
                             for n, p in enumerate(mine) for row in rows),
                            key=lambda item: (-item[0], item[1]))
             used_keys: set[str] = set()

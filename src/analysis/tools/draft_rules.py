@@ -64,7 +64,8 @@ class Proposal:
 
     @property
     def name(self) -> str:
-        return self.values.get("name", "")
+        """What the thing is called: a name, or a milestone's title."""
+        return self.values.get("name") or self.values.get("title", "")
 
 
 # ------------------------------------------------------------------ names ---------------
@@ -299,6 +300,21 @@ _MILESTONE_RULES = (
 _OPERATOR_RULES = (("outsourced", r"委託"), ("partner", r"共催|補助金|後援"))
 
 
+# What a channel word in a sentence is for (labels.csv group channel_purpose); no rule: the
+# steward decides. Order matters: a sentence about applying to a consultation is an
+# application route, a lecture's stream is attendance.
+_CHANNEL_PURPOSE_RULES = (
+    ("application", r"申込|申し込み|予約|応募"),
+    ("attendance", r"会場|配信|視聴|参加方法"),
+    ("publicity", r"発信|お知らせ|情報提供|掲載|フォロー|ブログ|広報"),
+    ("inquiry", r"問い?合わせ|問合せ"),
+    ("consultation", r"相談"),
+)
+# A meeting held once on a stated day; with a frequency it recurs.
+_SINGLE_DAY_RE = re.compile(
+    r"(?:令和|平成)?[0-9０-９元]+年[0-9０-９]+月[0-9０-９]+日|[0-9０-９]+月[0-9０-９]+日")
+
+
 def _first_rule(rules: Iterable[tuple[str, str]], text: str) -> str:
     return next((value for value, pattern in rules if re.search(pattern, text)), "")
 
@@ -422,6 +438,9 @@ def _meeting(context: _Context, name: str, quote: tuple[str, int, int], service:
     values = {"name": name, "kind": _first_rule(_MEETING_KIND_RULES, name)}
     if frequency:
         values["frequency_text"] = frequency
+        values["occurrence"] = "recurring"
+    elif _SINGLE_DAY_RE.search(quote[0]):
+        values["occurrence"] = "single_event"
     try:
         values.update(_derived(schema.MEETINGS, "frequency_text", frequency))
     except NormalizeError:
@@ -566,9 +585,10 @@ def _propose_sentence(context: _Context, sentences: list[Sentence], index: int,
             continue
         owner = _owner(phrase, services_here) or context.last_service
         if phrase.kind == "channel" and owner is not None:
+            purpose = _first_rule(_CHANNEL_PURPOSE_RULES, sentence_text)
             context.add(Proposal("channels", context.code, *quote,
-                                 values={"channel": phrase.value}, parent=owner,
-                                 rule="channel word"))
+                                 values={"channel": phrase.value, "purpose": purpose},
+                                 parent=owner, rule="channel word"))
         elif phrase.kind == "age" and owner is not None:
             values = {"age_text": phrase.text,
                       **_derived(schema.TARGET_AGES, "age_text", phrase.text)}
@@ -581,7 +601,7 @@ def _propose_sentence(context: _Context, sentences: list[Sentence], index: int,
             service = subject if subject is not None and subject.table == "services" else None
             context.add(_meeting(context, name, quote, service, frequency=phrase.text,
                                  rule="frequency phrase; name: nearest name"))
-        elif phrase.kind == "count" and STATED_COUNTS in schema.BY_NAME:
+        elif phrase.kind == "count":
             context.add(Proposal(STATED_COUNTS, context.code, *quote,
                                  values=stated_count_values(phrase.text), parent=owner,
                                  rule="count phrase"))
@@ -593,22 +613,24 @@ def _propose_sentence(context: _Context, sentences: list[Sentence], index: int,
                                          own, names)
 
 
-STATED_COUNTS = "stated_counts"  # a table being added (issue 15): drafted once it exists
+STATED_COUNTS = "stated_counts"
+# What a count counts, by its counter (labels.csv group count_subject); no rule: the
+# steward decides (人 and 名 may be staff, participants or consultations).
+_COUNT_SUBJECT_RULES = (
+    ("sites", r"か所|カ所|ヶ所|ケ所|ヵ所|箇所|拠点|地域|エリア|圏域|地区"),
+    ("member_organisations", r"機関|団体|法人"),
+    ("co_hosts", r"自治体|市町村"),
+    ("cooperating_businesses", r"店舗|店|事業所|社"),
+)
 
 
 def stated_count_values(phrase: str) -> dict[str, str]:
-    """A count stated in the text, for whatever columns the stated-counts table has: the
-    phrase in its ``*_text`` column, the number parse_count reads in an integer column
-    named for a count; every other column (what is counted) is the steward's."""
-    table = schema.BY_NAME[STATED_COUNTS]
-    values: dict[str, str] = {}
-    for column in table.fields:
-        if column.name.endswith("_text") and "count" in column.name:
-            values[column.name] = phrase
-        elif column.kind == "integer" and column.name in ("count", "stated_count", "value",
-                                                          "number"):
-            values[column.name] = str(normalize.parse_count(phrase))
-    return values
+    """A count stated in the text: the phrase, what it counts where the counter says so,
+    and ``current`` (the edition's own time, when no other is stated); the number is
+    derived from the phrase by the table's rule."""
+    subject = _first_rule(_COUNT_SUBJECT_RULES, fold_key(phrase))
+    values = {"subject": subject, "as_of": "current", "count_text": phrase}
+    return values | _derived(schema.STATED_COUNTS, "count_text", phrase)
 
 
 def _owner(phrase: Phrase, named: list[tuple[Name, Proposal]]) -> Proposal | None:

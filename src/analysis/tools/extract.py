@@ -437,6 +437,7 @@ def _curated_facts(data_dir: Path) -> pd.DataFrame:
         facts("network_bodies", "date", lambda f: f["established_year"]),
         facts("milestones", "date", lambda f: f["year"]),
         facts("network_bodies", "count", lambda f: f["member_count"]),
+        facts("stated_counts", "count", lambda f: f["count"]),
     ], ignore_index=True)
 
 
@@ -477,7 +478,8 @@ def _contained(candidates: pd.DataFrame, facts: pd.DataFrame) -> pd.Series:
 
 def _missing(candidates: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Candidates no curated row contains: status missing, or informational for counts
-    (most counts are of sites, stores or staff, which no table records)."""
+    (a count that tidy/stated_counts.csv does not hold is often one no comparison uses:
+    a per-session number, a duration)."""
     return (
         candidates.loc[~_contained(candidates, facts)]
         .assign(status=lambda f: f["kind"].map(

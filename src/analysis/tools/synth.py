@@ -641,7 +641,8 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
         section.add_to_last(channel_sentence)
         for channel in plan.channels:
             section.row("channels", service_id=service_id, municipality_code=code,
-                        source_id=section.source_id, channel=channel, quote=channel_sentence)
+                        source_id=section.source_id, channel=channel, purpose="consultation",
+                        quote=channel_sentence)
     if plan.age is not None:
         age_text, template = plan.age
         age_sentence = template.format(name=name)
@@ -652,8 +653,8 @@ def _render_service(section: Section, plan: ServicePlan, edition: str, code: str
         section.row("meetings", meeting_id=section.next_id("m"),
                     entity_key=f"{code}-{plan.slug}-mtg", municipality_code=code,
                     source_id=section.source_id, name=name, kind=meeting.kind,
-                    service_id=service_id, frequency_text=frequency, approximate="false",
-                    quote=sentence)
+                    occurrence="recurring", service_id=service_id, frequency_text=frequency,
+                    approximate="false", quote=sentence)
 
 
 def _body_sentences(plan: BodyPlan, parent_name: str, frequency: str) -> tuple[str, str, str]:
@@ -685,6 +686,11 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
     body_id = section.next_id("b")
     body_ids[plan.slug], body_names[plan.slug] = body_id, plan.name
     quote = first + members if plan.count_phrase else first  # the count must be quoted
+    if plan.count_phrase:
+        section.row("stated_counts", count_id=section.next_id("n"),
+                    entity_key=f"{code}-{plan.slug}", municipality_code=code,
+                    source_id=section.source_id, subject="member_organisations",
+                    as_of="current", count_text=plan.count_phrase, quote=members)
     section.row("network_bodies", body_id=body_id, entity_key=f"{code}-{plan.slug}",
                 municipality_code=code, source_id=section.source_id, name=plan.name,
                 kind=plan.kind, established_text=plan.established,
@@ -702,8 +708,8 @@ def _render_body(section: Section, plan: BodyPlan, edition: str, code: str,
     meeting_id = section.next_id("m")
     section.row("meetings", meeting_id=meeting_id, entity_key=f"{code}-{plan.slug}-mtg",
                 municipality_code=code, source_id=section.source_id, name=plan.name,
-                kind=plan.meeting.kind, service_id="", frequency_text=frequency,
-                approximate="false", quote=meeting)
+                kind=plan.meeting.kind, occurrence="recurring", service_id="",
+                frequency_text=frequency, approximate="false", quote=meeting)
     section.row("meeting_bodies", meeting_id=meeting_id, body_id=body_id,
                 source_id=section.source_id, quote=meeting)
 
@@ -731,6 +737,7 @@ def render_section(plan: MunicipalityPlan, edition: str, source_id: str) -> Sect
         if edition in milestone.editions:
             section.say("これまでの取組", milestone.sentence)
             section.row("milestones", milestone_id=section.next_id("e"),
+                        entity_key=f"{code}-{milestone.kind.replace('_', '-')}",
                         municipality_code=code, source_id=source_id, kind=milestone.kind,
                         title=milestone.title, date_text=milestone.date,
                         quote=milestone.sentence)
