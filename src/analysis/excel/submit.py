@@ -25,6 +25,7 @@ from pathlib import Path
 
 from analysis.core.codes import code_problem
 from analysis.core.errors import UserError
+from analysis.core.limits import read_workbook
 from analysis.dataset import schema
 from analysis.dataset.validate import DataSet, Problem, validate
 from analysis.excel import facts
@@ -43,7 +44,6 @@ from analysis.text.sources import parse_heading
 
 SUBMISSIONS_DIR = "submissions"  # under data/raw
 SOURCE_ID_RE = re.compile(r"[a-z0-9][a-z0-9_]*")
-MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
 KIND = "steward_submission"
 _DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2}))?")
 
@@ -98,27 +98,17 @@ def archive_path(data_dir: Path, source_id: str) -> Path:
     return Path(data_dir) / "raw" / SUBMISSIONS_DIR / f"{source_id}.xlsx"
 
 
-def read_workbook_bytes(path: Path) -> bytes:
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(f"{path}: not an .xlsx workbook (save it as Excel ブック (.xlsx))")
-    if path.stat().st_size > MAX_WORKBOOK_BYTES:
-        raise UserError(f"{path}: larger than {MAX_WORKBOOK_BYTES // 2**20} MB; is it the "
-                        "filled template?")
-    return path.read_bytes()
-
-
 # ---------------------------------------------------------------- planning --------------
 
 def plan_import(workbook: Path, source_id: str, data_dir: Path, edition: str = "") -> Plan:
     """Everything the import would do, with every problem; writes nothing."""
     check_source_id_syntax(source_id)
-    content = read_workbook_bytes(workbook)
+    # The workbook is checked against the limits before anything else reads it or the data.
+    content, layout = read_workbook(workbook)
     data = valid_data(data_dir)
     check_source_id_is_new(source_id, data_dir, data)
     plan = Plan(workbook, source_id, content)
-    filled = read_filled(plan.content, str(workbook))
+    filled = read_filled(plan.content, str(workbook), layout)
     plan.problems += filled.problems
     plan.meta_cells = filled.meta_cells
     plan.code = filled.meta.get("municipality_code", "")
