@@ -75,12 +75,16 @@ class BuildOptions:
 def check_options(options: BuildOptions) -> BuildOptions:
     """Reject options that would be unsafe or meaningless, before anything runs."""
     from analysis.dataset.tables import load_municipalities, load_sources
+    from analysis.dataset.validate import require_readable
 
     if not EDITION_PATTERN.fullmatch(options.edition):
         raise UserError(f"--edition {options.edition!r}: an edition looks like fy2024")
     data_dir = Path(options.data_dir)
     if not data_dir.is_dir():
         raise UserError(f"--data {data_dir}: not a directory")
+    # The tables are read below and while planning, before the full validation (which runs
+    # beside the notebooks) has finished: an unreadable or oversized table stops here.
+    require_readable(data_dir, "nothing was built and the previous report is unchanged")
     editions = set(load_sources(data_dir)["edition"]) - {""}
     if options.edition not in editions:
         raise UserError(f"--edition {options.edition!r}: not in {data_dir}/raw/sources.csv "
@@ -248,18 +252,12 @@ def _in_thread(function, *args) -> Future:
     return future
 
 
-def check_data(data_dir: Path, shown: int = 20) -> None:
+def check_data(data_dir: Path) -> None:
     """Refuse to build from data that does not validate: a notebook traceback is no way to
     tell a data steward that row 12 of a CSV is wrong."""
-    from analysis.dataset.validate import validate
+    from analysis.dataset.validate import require_valid
 
-    _, problems = validate(data_dir)
-    if problems:
-        listed = "\n".join(f"  {p}" for p in problems[:shown])
-        more = f"\n  … and {len(problems) - shown} more" if len(problems) > shown else ""
-        raise UserError(f"{data_dir} does not validate ({len(problems)} problem(s)); nothing "
-                        f"was built and the previous report is unchanged:\n{listed}{more}\n"
-                        f"run: python -m analysis validate {data_dir}")
+    require_valid(data_dir, "nothing was built and the previous report is unchanged")
 
 
 @contextlib.contextmanager
