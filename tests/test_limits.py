@@ -289,7 +289,30 @@ def test_too_many_columns_declared(template: Path, tmp_path: Path) -> None:
                                   "(limit 100 columns a sheet); nothing was written")
 
 
-def test_the_template_and_the_export_are_within_every_limit(template: Path,
+def test_compression_ratio_over_the_limit(template: Path, tmp_path: Path) -> None:
+    path = rewrite(template, tmp_path / "dense.xlsx", {SERVICES: with_comment(20)})
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(SERVICES)
+    ratio = info.file_size / info.compress_size
+    with pytest.raises(LimitError) as refused:
+        limits.read_workbook(path)
+    assert str(refused.value) == (f"{path}: sheet services ({SERVICES}) is compressed "
+                                  f"{ratio:,.0f} to 1 (limit 100 to 1 for a member over 1 MB); "
+                                  "nothing was written")
+
+
+def test_total_unpacked_size_over_the_limit(template: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    with zipfile.ZipFile(template) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    monkeypatch.setattr(limits, "MAX_UNPACKED_BYTES", 100 * 1024)
+    with pytest.raises(LimitError) as refused:
+        limits.read_workbook(template)
+    assert str(refused.value) == (f"{template}: the workbook unpacks to {total / 1024:.0f} KB "
+                                  "(limit 100 KB a workbook); nothing was written")
+
+
+def test_the_template_is_within_every_limit_and_its_sheets_are_named(template: Path,
                                                             tmp_path: Path) -> None:
     _, layout = limits.read_workbook(template)
     services = layout.sheet("services")
