@@ -169,7 +169,7 @@ def test_huge_file_is_refused_before_reading(data_copy: Path) -> None:
     path = data_copy / "tidy/channels.csv"
     with path.open("ab") as handle:
         handle.write(b"x" * (10 * 1024 * 1024))
-    assert_rejected(data_copy, ("tidy/channels.csv:0::", "larger than"))
+    assert_rejected(data_copy, ("tidy/channels.csv:0::", "(limit 5 MB a table)"))
 
 
 def test_input_files_are_not_modified(data_copy: Path) -> None:

@@ -65,6 +65,9 @@ def make_parser() -> argparse.ArgumentParser:
         "validate", help="check a data directory: schema, references, quotes, derived values")
     validate.add_argument("data", nargs="?", type=Path, default=DATA_DIR,
                           help="a data directory laid out like data/ (default data/)")
+    validate.add_argument("--all-problems", action="store_true", dest="all_problems",
+                          help="list every problem (default: the first 50, grouped by file "
+                          "and column)")
 
     extract = commands.add_parser(
         "extract", help="list candidate facts of a source text, or --compare them with the tables")
@@ -140,6 +143,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from analysis.core.problems import is_cut, listing, total_line
     from analysis.dataset.validate import summary, validate
 
     if not args.data.is_dir():
@@ -147,10 +151,12 @@ def run_validate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     data, problems = validate(args.data)
-    for problem in problems:
-        print(problem)
+    for line in listing(problems, all_problems=args.all_problems):
+        print(line)
     if problems:
-        print(f"{len(problems)} problem(s) in {args.data}", file=sys.stderr)
+        print(total_line(len(problems), str(args.data),
+                         cut=is_cut(problems, all_problems=args.all_problems),
+                         how_to_see_all="--all-problems"), file=sys.stderr)
         return 1
     print(summary(data))
     return 0

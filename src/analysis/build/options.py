@@ -61,12 +61,16 @@ def check_options(options: BuildOptions) -> BuildOptions:
     """Reject options that would be unsafe or meaningless, before anything runs."""
     from analysis.dataset.scope import editions
     from analysis.dataset.tables import load_municipalities, load_sources
+    from analysis.dataset.validate import require_readable
 
     if not EDITION_PATTERN.fullmatch(options.edition):
         raise UserError(f"--edition {options.edition!r}: an edition looks like fy2024")
     data_dir = Path(options.data_dir)
     if not data_dir.is_dir():
         raise UserError(f"--data {data_dir}: not a directory")
+    # The tables are read below and while planning, before the full validation (which runs
+    # beside the notebooks) has finished: an unreadable or oversized table stops here.
+    require_readable(data_dir, "nothing was built and the previous report is unchanged")
     known_editions = editions(load_sources(data_dir))
     if options.edition not in known_editions:
         raise UserError(f"--edition {options.edition!r}: not in {data_dir}/raw/sources.csv "

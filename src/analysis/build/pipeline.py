@@ -115,18 +115,12 @@ def _in_thread(function, *args) -> Future:
     return future
 
 
-def check_data(data_dir: Path, shown: int = 20) -> None:
+def check_data(data_dir: Path) -> None:
     """Refuse to build from data that does not validate: a notebook traceback is no way to
     tell a data steward that row 12 of a CSV is wrong."""
-    from analysis.dataset.validate import validate
+    from analysis.dataset.validate import require_valid
 
-    _, problems = validate(data_dir)
-    if problems:
-        listed = "\n".join(f"  {p}" for p in problems[:shown])
-        more = f"\n  … and {len(problems) - shown} more" if len(problems) > shown else ""
-        raise UserError(f"{data_dir} does not validate ({len(problems)} problem(s)); nothing "
-                        f"was built and the previous report is unchanged:\n{listed}{more}\n"
-                        f"run: python -m analysis validate {data_dir}")
+    require_valid(data_dir, "nothing was built and the previous report is unchanged")
 
 
 @contextlib.contextmanager

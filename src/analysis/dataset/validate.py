@@ -25,9 +25,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from analysis.core import limits
 from analysis.core.codes import code_problem
+from analysis.core.errors import UserError
+from analysis.core.problems import is_cut, listing
 from analysis.dataset import schema
-from analysis.dataset.source_readers import read_source_text
+from analysis.dataset.source_readers import TEXT_SUFFIXES, read_source_text
 from analysis.dataset.tables import TableReadError, csv_encoding
 from analysis.text import normalize
 from analysis.text.fold import fold
@@ -39,7 +42,6 @@ from analysis.text.sources import (
     split_sections,
 )
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MIN_QUOTE_CHARS = 6
 _SPLIT = "||"  # pandera check errors carry "message||fix"
 
@@ -56,6 +58,11 @@ class Problem:
     def __str__(self) -> str:
         value = self.value if len(self.value) <= 60 else self.value[:57] + "…"
         return f"{self.file}:{self.row}:{self.column}: {value!r} — {self.message} ({self.fix})"
+
+    @property
+    def place(self) -> tuple[str, str]:
+        """Where a long list groups it (``analysis.core.problems``): file and column."""
+        return self.file, self.column
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,10 @@ def read_table(root: Path, table: schema.Table) -> tuple[pd.DataFrame | None, li
         return None, [Problem(name, 0, "", "", "is not a regular file",
                               "replace it with a CSV file")]
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return None, [Problem(name, 0, "", f"{size} bytes",
-                              f"the file is larger than {MAX_FILE_BYTES // 2**20} MB, far more "
-                              "than any real table", "check that it is the right file")]
+    if size > limits.MAX_CSV_BYTES:
+        return None, [Problem(name, 0, "", "", size_over(size, limits.MAX_CSV_BYTES, "a table"),
+                              "check that it is the right file: the largest table of all "
+                              "1,741 municipalities of Japan is 3.3 MB")]
     data = path.read_bytes()
     if b"\x00" in data:
         return None, [Problem(name, 0, "", "", "the file is binary, not CSV text",
@@ -123,6 +130,12 @@ def lost_character_problems(frame: pd.DataFrame, table: schema.Table) -> list[Pr
                     "save the file as 'CSV UTF-8' and copy the cell again from the source")
             for column in frame.columns for index, value in frame[column].items()
             if "?" in value]
+
+
+def size_over(size: int, limit: int, kind: str) -> str:
+    """The measured size and the limit, worded as every limit of the project is."""
+    measured, allowed = limits.format_over(size, limit), limits.format_size(limit)
+    return f"the file is {measured} (limit {allowed} {kind})"
 
 
 def column_problems(frame: pd.DataFrame, table: schema.Table) -> list[Problem]:
@@ -443,7 +456,10 @@ def source_texts(data: DataSet) -> dict[str, SourceText]:
         path = data.root / "raw" / row.file
         if not _safe_child(path, data.root / "raw") or not path.is_file():
             continue
-        text = read_source_text(path)
+        if path.suffix.lower() in TEXT_SUFFIXES and (
+                path.stat().st_size > limits.MAX_TEXT_SOURCE_BYTES):
+            continue  # reported by source_problems
+        text = read_source_text(path)  # a workbook over a limit reads as ""
         whole = names.get(row.municipality_code) if row.municipality_code else None
         result[row.source_id] = SourceText(
             text, fold(text), split_sections(text, whole_file_municipality=whole))
@@ -465,6 +481,28 @@ def _safe_child(path: Path, parent: Path) -> bool:
     return True
 
 
+def raw_file_over_limit(path: Path) -> str:
+    """Why a registered source file is over a limit (see ``analysis.core.limits``), or "".
+
+    Checked before the file is hashed or read, so a huge file costs nothing.
+    """
+    if path.suffix.lower() == ".xlsx":
+        try:
+            limits.read_workbook(path)
+        except limits.LimitError as error:
+            return error.detail
+        except UserError:
+            return ""  # unreadable: its rows' quotes are reported as not found in it
+        return ""
+    size = path.stat().st_size
+    if path.suffix.lower() == ".pdf":
+        return size_over(size, limits.MAX_PDF_BYTES, "a PDF") if (
+            size > limits.MAX_PDF_BYTES) else ""
+    if size > limits.MAX_TEXT_SOURCE_BYTES:
+        return size_over(size, limits.MAX_TEXT_SOURCE_BYTES, "a text source")
+    return ""
+
+
 def source_problems(data: DataSet) -> Iterator[Problem]:
     """Every registered file exists inside data/raw and has its recorded hash."""
     if "sources" not in data.frames:
@@ -479,6 +517,9 @@ def source_problems(data: DataSet) -> Iterator[Problem]:
         elif not path.is_file():
             yield Problem(table.path, index + 2, "file", row["file"], "file not found in data/raw",
                           "copy the source document there unchanged")
+        elif over := raw_file_over_limit(path):
+            yield Problem(table.path, index + 2, "file", row["file"], over,
+                          "check that it is the right file (README: Limits)")
         else:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if row["sha256"] and digest != row["sha256"]:
@@ -597,6 +638,43 @@ def validate(root: Path | str) -> tuple[DataSet, list[Problem]]:
     problems += [p for p in derived_problems(data)
                  if (p.file, p.row, p.column) not in bad_cells]
     return data, sorted(set(problems))
+
+
+def require_valid(root: Path | str, consequence: str = limits.NOTHING_WRITTEN) -> DataSet:
+    """The data directory's tables as text; refused, with its problems (a bounded list,
+    ``analysis.core.problems``), when it does not validate. The one refusal of invalid
+    data of every command that reads a data directory (build, export, template, import).
+    """
+    root = _data_dir(root)
+    data, found = validate(root)
+    if found:
+        raise _refusal(root, found, consequence)
+    return data
+
+
+def require_readable(root: Path | str, consequence: str = limits.NOTHING_WRITTEN) -> DataSet:
+    """Only the first layer of :func:`require_valid` — every table within its size limit,
+    decodable, parsable, with its columns — for commands that read tables before the full
+    validation has run (``build`` plans from them while it validates in a thread)."""
+    root = _data_dir(root)
+    data, found = load(root)
+    if found:
+        raise _refusal(root, found, consequence)
+    return data
+
+
+def _data_dir(root: Path | str) -> Path:
+    root = Path(root)
+    if not root.is_dir():
+        raise UserError(f"{root}: not a directory (give a data directory laid out like data/)")
+    return root
+
+
+def _refusal(root: Path, found: list[Problem], consequence: str) -> UserError:
+    lines = "\n".join(f"  {line}" for line in listing(found))
+    everything = " --all-problems" if is_cut(found) else ""
+    return UserError(f"{root} does not validate ({len(found):,} problem(s)); {consequence}:"
+                     f"\n{lines}\nrun: python -m analysis validate {root}{everything}")
 
 
 def summary(data: DataSet) -> str:

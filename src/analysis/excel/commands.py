@@ -43,6 +43,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                         help="guidebook edition the submission counts for (default: none)")
     submit.add_argument("--apply", action="store_true",
                         help="archive the workbook, register it and append its rows")
+    submit.add_argument("--all-problems", action="store_true", dest="all_problems",
+                        help="list every problem (default: the first 50, grouped by sheet "
+                        "and column)")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -65,15 +68,17 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from analysis.core.problems import is_cut, listing, total_line
     from analysis.excel.importing import plan_import
     from analysis.excel.submit import apply_plan, describe
 
     plan = plan_import(args.workbook, args.source_id, args.data, args.edition)
     if plan.problems:
-        for problem in plan.problems:
-            print(problem)
-        raise UserError(f"{len(plan.problems)} problem(s) in {args.workbook}; nothing was "
-                        "written")
+        for line in listing(plan.problems, all_problems=args.all_problems):
+            print(line)
+        cut = is_cut(plan.problems, all_problems=args.all_problems)
+        raise UserError(total_line(len(plan.problems), str(args.workbook), cut=cut,
+                                   how_to_see_all="--all-problems") + "; nothing was written")
     print(describe(plan))
     if not plan.rows:
         return 0

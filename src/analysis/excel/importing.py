@@ -11,24 +11,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.core.limits import read_workbook
 from analysis.excel.draft_import import plan_draft_import
 from analysis.excel.output import valid_data
 from analysis.excel.reader import read_filled
-from analysis.excel.submit import (
-    Plan,
-    check_source_id_syntax,
-    plan_submission,
-    read_workbook_bytes,
-)
+from analysis.excel.submit import Plan, check_source_id_syntax, plan_submission
 
 
 def plan_import(workbook: Path, source_id: str, data_dir: Path, edition: str = "") -> Plan:
     """The plan of importing ``workbook``; ``source_id`` may be empty for a draft."""
     if source_id:
         check_source_id_syntax(source_id)
-    content = read_workbook_bytes(workbook)
+    # The workbook is checked against the limits before anything else reads it or the data.
+    content, layout = read_workbook(workbook)
     data = valid_data(data_dir)
-    filled = read_filled(content, str(workbook))
+    filled = read_filled(content, str(workbook), layout)
     if filled.draft_source_id:
         return plan_draft_import(workbook, content, filled, data, Path(data_dir), source_id,
                                  edition)

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from analysis.core.errors import UserError
 from analysis.core.files import write_atomically
 from analysis.core.paths import refuse_parent_steps
-from analysis.dataset.validate import DataSet, validate
+from analysis.dataset.validate import DataSet, require_valid
 
 
 def checked_output(path: Path, option: str) -> Path:
@@ -26,14 +26,7 @@ def checked_output(path: Path, option: str) -> Path:
 
 def valid_data(data_dir: Path) -> DataSet:
     """The data directory's tables as text, refusing a directory with problems."""
-    if not Path(data_dir).is_dir():
-        raise UserError(f"{data_dir}: not a directory (give a data directory laid out like "
-                        "data/)")
-    data, problems = validate(data_dir)
-    if problems:
-        raise UserError(f"{data_dir}: {len(problems)} problem(s) in the data; run "
-                        f"`python -m analysis validate {data_dir}` and fix them first")
-    return data
+    return require_valid(data_dir)
 
 
 def save_workbook(workbook: Workbook, path: Path) -> None:

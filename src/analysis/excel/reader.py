@@ -4,6 +4,11 @@ column, so a steward can find it in Excel.
 A cell is refused (not guessed at) when it is a formula, an Excel error or an Excel date
 where text is expected: the tidy tables hold text as the source writes it, and a date
 that Excel has converted no longer says how the document wrote it.
+
+Workbooks are opened only after ``analysis.core.limits`` has checked the archive, and
+read-only: openpyxl streams the rows, so memory does not grow with a sheet's length, and
+reading stops at ``MAX_SHEET_ROWS`` even in a sheet that declares no dimension. A
+read-only sheet does not know its merged cells; the inspection found them in its XML.
 """
 
 from __future__ import annotations
@@ -12,18 +17,28 @@ import datetime
 import difflib
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet.cell_range import CellRange
 
 from analysis.core.cells import unneutralize_cell
 from analysis.core.errors import UserError
+from analysis.core.limits import (
+    MAX_SHEET_ROWS,
+    WorkbookLayout,
+    check_workbook,
+    read_workbook,
+    too_many_rows,
+)
 from analysis.excel.layout import (
     DRAFT_RULE,
     DRAFT_SOURCE_ID,
@@ -41,12 +56,15 @@ from analysis.excel.layout import (
     SheetSpec,
 )
 
+if TYPE_CHECKING:  # what load_workbook(read_only=True) gives for a sheet
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
 # The form's keys a workbook may hold: a template's, and a draft's (its source and edition).
 READ_META_KEYS = (*META_KEYS, DRAFT_SOURCE_ID, "edition")
 # A sheet without these is still readable (the last three: a draft's reference columns).
 OPTIONAL_COLUMNS = ("note", PREFILLED_FROM, DRAFT_RULE, MATCH_CONFIDENCE, PREVIOUS_ROW)
 _BAD_FILE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
-             OSError, EOFError)
+             OSError, EOFError, ParseError)
 
 
 @dataclass(frozen=True, order=True)
@@ -70,6 +88,11 @@ class WorkbookProblem:
         column = f" [{self.column}]" if self.column else ""
         value = self.value if len(self.value) <= 60 else self.value[:57] + "…"
         return f"{where}{column}: {value!r} — {self.message} ({self.fix})"
+
+    @property
+    def place(self) -> tuple[str, str]:
+        """Where a long list groups it (``analysis.core.problems``): sheet and column."""
+        return self.sheet, self.column
 
 
 @dataclass(frozen=True)
@@ -100,26 +123,60 @@ class CellError(ValueError):
 
 
 def open_workbook(content: bytes, name: str) -> Workbook:
-    """Load an .xlsx from bytes; formulas stay formulas (data_only=False) so they are seen."""
+    """Load a checked .xlsx from bytes, read-only; formulas stay formulas (data_only=False)
+    so they are seen."""
     try:
-        return load_workbook(io.BytesIO(content), data_only=False)
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except _BAD_FILE as error:
         raise UserError(f"{name}: not a readable Excel workbook (.xlsx): {error}") from error
 
 
-def read_filled(content: bytes, name: str) -> FilledWorkbook:
-    """Every row of every fill-in sheet, with the problems found on the way."""
+def read_filled(content: bytes, name: str,
+                layout: WorkbookLayout | None = None) -> FilledWorkbook:
+    """Every row of every fill-in sheet, with the problems found on the way.
+
+    ``layout`` is what ``analysis.core.limits.check_workbook`` found in these bytes (it
+    is checked here when not given): no workbook is opened before it is checked.
+    """
+    layout = layout or check_workbook(content, name)
     workbook = open_workbook(content, name)
-    filled = FilledWorkbook()
-    filled.problems += sheet_name_problems(workbook.sheetnames)
-    if INSTRUCTIONS_SHEET in workbook.sheetnames:
-        read_meta(workbook[INSTRUCTIONS_SHEET], filled)
-    for spec in TEMPLATE_SHEETS:
-        if spec.name in workbook.sheetnames:
-            columns = spec.draft_columns if filled.draft_source_id else spec.columns
-            filled.rows[spec.name] = read_sheet(workbook[spec.name], spec, filled.problems,
-                                                columns)
+    try:
+        filled = FilledWorkbook()
+        filled.problems += sheet_name_problems(workbook.sheetnames)
+        if INSTRUCTIONS_SHEET in workbook.sheetnames:
+            read_meta(sheet(workbook, INSTRUCTIONS_SHEET), filled)
+        for spec in TEMPLATE_SHEETS:
+            if spec.name in workbook.sheetnames:
+                part = layout.sheet(spec.name)
+                merged = part.merged if part else ()
+                columns = spec.draft_columns if filled.draft_source_id else spec.columns
+                filled.rows[spec.name] = read_sheet(sheet(workbook, spec.name), spec,
+                                                    filled.problems, merged, name, columns)
+    except _BAD_FILE as error:  # a sheet's XML is read only now, row by row
+        raise UserError(f"{name}: not a readable Excel workbook (.xlsx): {error}") from error
+    finally:
+        workbook.close()
     return filled
+
+
+def sheet(workbook: Workbook, name: str) -> ReadOnlyWorksheet:
+    """A sheet of a read-only workbook, its declared dimension ignored: read-only rows
+    stop at the declared last row and column, so a sheet that declares fewer than it has
+    would otherwise be cut short silently (rows are counted while read instead)."""
+    ws = workbook[name]
+    ws.reset_dimensions()
+    return ws
+
+
+def streamed_rows(ws: ReadOnlyWorksheet, min_row: int, max_col: int,
+                  name: str) -> Iterator[tuple[int, tuple[Cell, ...]]]:
+    """(Excel row number, cells) from ``min_row`` on, ``max_col`` cells a row (missing
+    cells are empty ones); stops with a LimitError past MAX_SHEET_ROWS."""
+    for number, cells in enumerate(ws.iter_rows(min_row=min_row, max_col=max_col),
+                                   start=min_row):
+        if number > MAX_SHEET_ROWS:
+            raise too_many_rows(name, ws.title)
+        yield number, cells
 
 
 def sheet_name_problems(names: list[str]) -> list[WorkbookProblem]:
@@ -166,22 +223,21 @@ def cell_text(cell: Cell, *, date_allowed: bool = False) -> str:
     return unneutralize_cell(text)
 
 
-def read_meta(ws: Worksheet, filled: FilledWorkbook) -> None:
-    """The form on 説明: key in column B, value in column C."""
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60), max_col=3):
+def read_meta(ws: ReadOnlyWorksheet, filled: FilledWorkbook) -> None:
+    """The form on 説明: key in column B, value in column C (within the first 60 rows)."""
+    for number, row in enumerate(ws.iter_rows(min_row=1, max_row=60, max_col=3), start=1):
         if len(row) < 3 or not isinstance(row[1].value, str):
             continue
         key = row[1].value.strip()
         if key not in READ_META_KEYS:
             continue
-        filled.meta_cells[key] = row[2].coordinate
+        filled.meta_cells[key] = f"C{number}"
         try:
             filled.meta[key] = cell_text(row[2], date_allowed=key == "date")
         except CellError as error:
             message, fix = error.args
-            filled.problems.append(WorkbookProblem(ws.title, row[2].row, key,
-                                                   row[2].coordinate, str(row[2].value),
-                                                   message, fix))
+            filled.problems.append(WorkbookProblem(ws.title, number, key, f"C{number}",
+                                                   str(row[2].value), message, fix))
     if not filled.meta.get("municipality_code") and not filled.draft_source_id:
         filled.problems.append(WorkbookProblem(
             ws.title, 0, "municipality_code", filled.meta_cells.get("municipality_code", ""),
@@ -189,7 +245,7 @@ def read_meta(ws: Worksheet, filled: FilledWorkbook) -> None:
             "start from a template made for your municipality"))
 
 
-def header_keys(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
+def header_keys(ws: ReadOnlyWorksheet, spec: SheetSpec, problems: list[WorkbookProblem],
                 columns: tuple[str, ...] | None = None) -> dict[str, int] | None:
     """Column key → column number, from row 2; None when the sheet cannot be read.
 
@@ -197,12 +253,14 @@ def header_keys(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
     columns = columns or spec.columns
     keys: dict[str, int] = {}
     readable = True
-    for cell in next(ws.iter_rows(min_row=KEY_ROW, max_row=KEY_ROW), ()):
+    header = next(ws.iter_rows(min_row=KEY_ROW, max_row=KEY_ROW), ())
+    for column, cell in enumerate(header, start=1):
         key = str(cell.value).strip() if cell.value is not None else ""
         if not key:
             continue
+        coordinate = f"{get_column_letter(column)}{KEY_ROW}"
         if key in keys:
-            problems.append(WorkbookProblem(ws.title, KEY_ROW, key, cell.coordinate, key,
+            problems.append(WorkbookProblem(ws.title, KEY_ROW, key, coordinate, key,
                                             "column appears twice", "keep one of them"))
             readable = False
         elif key not in columns:
@@ -210,10 +268,10 @@ def header_keys(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
             guess = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
             fix = (f"misspelled? the key is {guess[0]!r}" if guess
                    else "remove the column; keys in row 2 are fixed")
-            problems.append(WorkbookProblem(ws.title, KEY_ROW, key, cell.coordinate, key,
+            problems.append(WorkbookProblem(ws.title, KEY_ROW, key, coordinate, key,
                                             "unknown column", fix))
         else:
-            keys[key] = cell.column
+            keys[key] = column
     for key in columns:
         if key not in keys and key not in OPTIONAL_COLUMNS:
             problems.append(WorkbookProblem(
@@ -223,33 +281,40 @@ def header_keys(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
     return keys if readable else None
 
 
-def merged_rows(ws: Worksheet, keys: dict[str, int],
-                problems: list[WorkbookProblem]) -> set[int]:
-    """Rows touched by merged cells, reported once per merged range."""
+def merged_problems(sheet: str, ranges: list[CellRange], keys: dict[str, int],
+                    anchors: dict[tuple[int, int], str]) -> list[WorkbookProblem]:
+    """One problem a merged range, at its first cell (``anchors``: that cell's value)."""
     by_number = {number: key for key, number in keys.items()}
-    rows: set[int] = set()
-    for merged in ws.merged_cells.ranges:
-        start = f"{get_column_letter(merged.min_col)}{merged.min_row}"
-        problems.append(WorkbookProblem(
-            ws.title, merged.min_row, by_number.get(merged.min_col, ""), start,
-            str(ws[start].value or ""), f"cells {merged.coord} are merged",
-            "unmerge them (セルの結合を解除): one value per cell"))
-        rows.update(range(merged.min_row, merged.max_row + 1))
-    return rows
+    return [WorkbookProblem(
+        sheet, merged.min_row, by_number.get(merged.min_col, ""),
+        f"{get_column_letter(merged.min_col)}{merged.min_row}",
+        anchors.get((merged.min_row, merged.min_col), ""), f"cells {merged.coord} are merged",
+        "unmerge them (セルの結合を解除): one value per cell") for merged in ranges]
 
 
-def read_sheet(ws: Worksheet, spec: SheetSpec, problems: list[WorkbookProblem],
+def read_sheet(ws: ReadOnlyWorksheet, spec: SheetSpec, problems: list[WorkbookProblem],
+               merged: tuple[str, ...] = (), name: str = "",
                columns: tuple[str, ...] | None = None) -> list[SheetRow]:
+    """The filled rows of one sheet; rows touched by merged cells are reported, not read.
+    ``columns``: the keys the sheet should have (a draft's or a template's)."""
     keys = header_keys(ws, spec, problems, columns)
     if keys is None:
         return []
-    skip = merged_rows(ws, keys, problems)
+    ranges = [CellRange(ref) for ref in merged]
+    skip = {row for r in ranges for row in range(r.min_row, min(r.max_row, MAX_SHEET_ROWS) + 1)}
+    corners = {(r.min_row, r.min_col) for r in ranges}
+    anchors: dict[tuple[int, int], str] = {}
     rows = []
-    for cells in ws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max(keys.values(), default=1)):
-        number = cells[0].row
+    width = max(keys.values(), default=1)
+    for number, cells in streamed_rows(ws, FIRST_DATA_ROW, width, name or ws.title):
+        if number in skip:
+            anchors.update({(number, c): str(cells[c - 1].value or "")
+                            for r, c in corners if r == number and c <= width})
+            continue
         row = _read_row(ws.title, number, cells, keys, problems)
-        if row is not None and number not in skip:
+        if row is not None:
             rows.append(row)
+    problems += merged_problems(ws.title, ranges, keys, anchors)
     return rows
 
 
@@ -261,12 +326,12 @@ def _read_row(sheet: str, number: int, cells: tuple[Cell, ...], keys: dict[str, 
     readable = True
     for key, column in keys.items():
         cell = cells[column - 1]
-        refs[key] = cell.coordinate
+        refs[key] = f"{get_column_letter(column)}{number}"
         try:
             values[key] = cell_text(cell)
         except CellError as error:
             message, fix = error.args
-            problems.append(WorkbookProblem(sheet, number, key, cell.coordinate,
+            problems.append(WorkbookProblem(sheet, number, key, refs[key],
                                             str(cell.value), message, fix))
             readable = False
     if not readable:
@@ -279,28 +344,38 @@ def _read_row(sheet: str, number: int, cells: tuple[Cell, ...], keys: dict[str, 
 
 
 def evidence_text(path: Path) -> str:
-    """The evidence cells of a submission workbook, one per line ("" if unreadable).
+    """The evidence cells of a submission workbook, one per line ("" if unreadable or over
+    a limit: ``validate`` reports the limit on the workbook's row of sources.csv).
 
     This is the source text the validator checks a steward_submission's quotes against:
     the workbook is the source, and each row's quote is its evidence cell.
     """
     try:
-        workbook = load_workbook(path, data_only=False)
-    except _BAD_FILE:
+        content, _ = read_workbook(path)
+        workbook = open_workbook(content, str(path))
+    except UserError:
         return ""
     lines = []
-    for spec in TEMPLATE_SHEETS:
-        if spec.name not in workbook.sheetnames:
-            continue
-        ws = workbook[spec.name]
-        header = next(ws.iter_rows(min_row=KEY_ROW, max_row=KEY_ROW), ())
-        columns = [c.column for c in header if c.value == EVIDENCE]
-        if not columns:
-            continue
-        for (cell,) in ws.iter_rows(min_row=FIRST_DATA_ROW, min_col=columns[0],
-                                    max_col=columns[0]):
-            try:
-                lines.append(cell_text(cell))
-            except CellError:
-                continue  # such a row was never imported
+    try:
+        for spec in TEMPLATE_SHEETS:
+            if spec.name in workbook.sheetnames:
+                lines += _evidence_cells(sheet(workbook, spec.name), str(path))
+    except (UserError, *_BAD_FILE):
+        return ""
+    finally:
+        workbook.close()
     return "\n".join(line for line in lines if line)
+
+
+def _evidence_cells(ws: ReadOnlyWorksheet, name: str) -> list[str]:
+    header = next(ws.iter_rows(min_row=KEY_ROW, max_row=KEY_ROW), ())
+    columns = [number for number, cell in enumerate(header, start=1) if cell.value == EVIDENCE]
+    if not columns:
+        return []
+    lines = []
+    for _, cells in streamed_rows(ws, FIRST_DATA_ROW, columns[0], name):
+        try:
+            lines.append(cell_text(cells[columns[0] - 1]))
+        except CellError:
+            continue  # such a row was never imported
+    return lines

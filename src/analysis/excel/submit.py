@@ -45,7 +45,6 @@ from analysis.text.sources import parse_heading
 
 SUBMISSIONS_DIR = "submissions"  # under data/raw
 SOURCE_ID_RE = re.compile(r"[a-z0-9][a-z0-9_]*")
-MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
 KIND = "steward_submission"
 _DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2}))?")
 
@@ -100,17 +99,6 @@ def check_source_id_is_new(source_id: str, data_dir: Path, data: DataSet) -> Non
 
 def archive_path(data_dir: Path, source_id: str) -> Path:
     return Path(data_dir) / "raw" / SUBMISSIONS_DIR / f"{source_id}.xlsx"
-
-
-def read_workbook_bytes(path: Path) -> bytes:
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(f"{path}: not an .xlsx workbook (save it as Excel ブック (.xlsx))")
-    if path.stat().st_size > MAX_WORKBOOK_BYTES:
-        raise UserError(f"{path}: larger than {MAX_WORKBOOK_BYTES // 2**20} MB; is it the "
-                        "filled template?")
-    return path.read_bytes()
 
 
 # ---------------------------------------------------------------- planning --------------

@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.errors import UserError
+from analysis.core.limits import MAX_PDF_PAGES, check_pdf, check_text_bytes
 from analysis.core.paths import DATA_DIR, raw_dir
 from analysis.dataset import schema
 from analysis.dataset.validate import DataSet
@@ -59,7 +60,6 @@ __all__ = [
     "Draft",
     "RegisteredSource",
     "assign_keys",
-    "check_pdf",
     "draft_source",
     "normalise_extracted_text",
     "pdf_text",
@@ -73,7 +73,6 @@ KIND = "guidebook_appendix"
 DEFAULT_PUBLISHER = "東京都"  # the guidebook appendix is the Tokyo Metropolitan Government's
 PDF_SOURCES = "pdf_sources.csv"  # under data/raw: which PDF a registered text came from
 PDF_SOURCES_COLUMNS = ("pdf_file", "pdf_sha256", "source_id", "text_file", "extraction")
-MAX_TEXT_BYTES = 5 * 1024 * 1024
 # A previous row's key is carried over when the names are at least this similar
 # (difflib ratio or character-bigram Dice on NFKC-folded names, whichever is higher).
 KEY_THRESHOLD = 0.6
@@ -82,28 +81,6 @@ _LETTER = {"services": "s", "meetings": "m", "network_bodies": "b", "milestones"
 
 
 # ---------------------------------------------------------------- PDF -------------------
-
-# Placeholder for ``analysis.core.limits.check_pdf`` (branch ``limits``): same name and
-# contract — raise UserError when a PDF is too large or has too many pages. Swap the import
-# when that module lands.
-MAX_PDF_BYTES = 50 * 1024 * 1024
-MAX_PDF_PAGES = 300
-
-
-def check_pdf(path: Path) -> None:
-    """Refuse a PDF larger than MAX_PDF_BYTES or with more than MAX_PDF_PAGES pages."""
-    size = path.stat().st_size
-    if size > MAX_PDF_BYTES:
-        raise UserError(f"{path}: {size} bytes, more than the {MAX_PDF_BYTES // 2**20} MB a "
-                        "guidebook PDF can be; is it the right file?")
-    info = _run_poppler(["pdfinfo", str(path)], path)
-    pages = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
-    if pages is None:
-        raise UserError(f"{path}: pdfinfo reports no page count; is it a PDF?")
-    if int(pages.group(1)) > MAX_PDF_PAGES:
-        raise UserError(f"{path}: {pages.group(1)} pages, more than {MAX_PDF_PAGES}; is it the "
-                        "right file?")
-
 
 def _run_poppler(command: list[str], path: Path) -> str:
     try:
@@ -129,7 +106,10 @@ def pdf_text(path: Path, *, layout: bool = False) -> tuple[str, str]:
     """
     check_pdf(path)
     mode = "-layout" if layout else "-raw"
-    text = _run_poppler(["pdftotext", mode, "-enc", "UTF-8", str(path), "-"], path)
+    # -l: never read past the pages check_pdf counted, whatever the page tree claims
+    text = _run_poppler(["pdftotext", mode, "-l", str(MAX_PDF_PAGES), "-enc", "UTF-8",
+                         str(path), "-"], path)
+    check_text_bytes(text.encode("utf-8"), f"{path} (its text)")
     return normalise_extracted_text(text), f"pdftotext {mode} -enc UTF-8 (poppler-utils)"
 
 
@@ -176,16 +156,7 @@ def read_source(path: Path, *, layout: bool = False) -> SourceFile:
         if not text.strip():
             raise UserError(f"{path}: pdftotext found no text (a scanned PDF needs OCR first)")
     else:
-        if len(content) > MAX_TEXT_BYTES:
-            raise UserError(f"{path}: larger than {MAX_TEXT_BYTES // 2**20} MB, far more than "
-                            "a guidebook's text; is it the right file?")
-        if b"\x00" in content:
-            raise UserError(f"{path}: a binary file, neither UTF-8 text nor a PDF")
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise UserError(f"{path}: not UTF-8 text (byte {error.start}); save the text as "
-                            "UTF-8, or give the PDF") from error
+        text = check_text_bytes(content, str(path))
         extraction = ""
     return SourceFile(path, content, text, hashlib.sha256(content).hexdigest(), pdf,
                       extraction)

@@ -30,6 +30,12 @@ import pandas as pd
 
 from analysis.core.errors import UserError
 from analysis.core.formats import format_number
+from analysis.core.limits import (
+    MAX_CANDIDATES,
+    MAX_SENTENCE_CHARS,
+    read_text_source,
+    too_many_candidates,
+)
 from analysis.core.paths import DATA_DIR, raw_dir
 from analysis.dataset import schema
 from analysis.dataset.tables import TableReadError, load_municipalities, load_sources, load_tidy
@@ -46,6 +52,7 @@ __all__ = [
     "compare",
     "extract_candidates",
     "extract_source",
+    "iter_sentences",
     "run",
     "split_sentences",
     "summarize",
@@ -87,8 +94,12 @@ _BULLETS = "・●○◎■□◆◇★☆【※⇒→▶►-"
 # followed by a blank line or by an indented/bulleted line (a new paragraph or list item),
 # and before an inline bullet preceded by a space ("… ・来所相談"). Any other line break is
 # a wrap inside a sentence: the PDF extractions break lines mid-sentence, even mid-word.
+# The run of spaces may only start after a non-space (the lookbehind) and is not given
+# back (possessive): without both, a long run of spaces is scanned again from each of its
+# positions, which is quadratic.
 _SENTENCE_BREAK_RE = re.compile(
-    rf"[。！？]|\t|\n(?=[\s{re.escape(_BULLETS)}])|[ \u3000]+(?=[{re.escape(_BULLETS[:-1])}])"
+    rf"[。！？]|\t|\n(?=[\s{re.escape(_BULLETS)}])"
+    rf"|(?<![ \u3000])[ \u3000]++(?=[{re.escape(_BULLETS[:-1])}])"
 )
 
 
@@ -107,10 +118,21 @@ def _sentence(text: str, start: int, end: int) -> Sentence | None:
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
     """Split ``text[start:end]`` into sentences (see ``_SENTENCE_BREAK_RE`` for the rule)."""
+    return list(iter_sentences(text, start, end))
+
+
+def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Sentence]:
+    """The sentences of ``text[start:end]`` one at a time; a stretch without a sentence end
+    longer than ``MAX_SENTENCE_CHARS`` (no real sentence comes near it) is cut into pieces
+    of that length, so that memory and time per sentence stay bounded on any text."""
     end = len(text) if end is None else end
-    cuts = [m.end() for m in _SENTENCE_BREAK_RE.finditer(text, start, end)]
-    bounds = zip([start, *cuts], [*cuts, end], strict=True)
-    return [s for a, b in bounds if (s := _sentence(text, a, b)) is not None]
+    previous = start
+    for cut in (*(m.end() for m in _SENTENCE_BREAK_RE.finditer(text, start, end)), end):
+        for piece in range(previous, cut, MAX_SENTENCE_CHARS):
+            sentence = _sentence(text, piece, min(piece + MAX_SENTENCE_CHARS, cut))
+            if sentence is not None:
+                yield sentence
+        previous = cut
 
 
 def _is_latin(ch: str) -> bool:
@@ -127,12 +149,16 @@ def match_form(quote: str) -> tuple[str, tuple[int, ...]]:
     """
     pairs = [(c, i) for i, ch in enumerate(quote)
              for c in (" " if ch.isspace() else fold_cluster(ch))]
+    following = [""] * len(pairs)  # the first non-space after each position (one pass)
+    after = ""
+    for k in range(len(pairs) - 1, -1, -1):
+        following[k] = after
+        if pairs[k][0] != " ":
+            after = pairs[k][0]
     kept: list[tuple[str, int]] = []
     for k, (c, i) in enumerate(pairs):
-        if c == " ":
-            after = next((n for n, _ in pairs[k + 1:] if n != " "), "")
-            if not (kept and _is_latin(kept[-1][0]) and _is_latin(after)):
-                continue
+        if c == " " and not (kept and _is_latin(kept[-1][0]) and _is_latin(following[k])):
+            continue
         kept.append((c, i))
     return "".join(c for c, _ in kept), tuple(i for _, i in kept)
 
@@ -143,7 +169,10 @@ def match_form(quote: str) -> tuple[str, tuple[int, ...]]:
 # because the normalizer only ever sees the phrase handed to it.
 
 _DIGITS = "0-9〇一二三四五六七八九十百"
-_N = rf"(?:[0-9]+(?:\.[0-9]+)?|[{_DIGITS[3:]}]+)"
+# A kanji numeral is only matched from the start of its run (the lookbehind): the match
+# that starts there is the one found anyway, and without it a long run of numerals is
+# scanned again from each of its positions (quadratic time on a hostile text).
+_N = rf"(?:[0-9]+(?:\.[0-9]+)?|(?<![{_DIGITS[3:]}])[{_DIGITS[3:]}]+)"
 _NOT_AFTER_N = rf"(?<![{_DIGITS}])"
 _ABOUT = r"(?:概ね|おおむね|約|およそ)?"
 _ABOUT_AFTER = r"(?:程度|前後|くらい|ぐらい|ほど|頃)?"
@@ -165,7 +194,7 @@ _CHANNEL_RE = re.compile(
     r"|(?P<letter>手紙|郵送)"
 )
 
-_AGE_N = r"(?:[0-9]{1,3}|[〇一二三四五六七八九十]+)"
+_AGE_N = r"(?:[0-9]{1,3}|(?<![〇一二三四五六七八九十])[〇一二三四五六七八九十]+)"  # as _N
 _AGE_UNIT = r"(?:歳|才)"
 _DECADE = r"(?:[1-9]0|[二三四五六七八九]?十)代"
 _FROM_15 = r"(?:義務教育(?:終了|修了)(?:後|以降)?|中学校?卒業(?:後|以降)|高校生(?:世代|年代))"
@@ -282,17 +311,24 @@ def sentence_candidates(sentence: Sentence) -> Iterator[dict[str, object]]:
 
 def _candidates_with_spans(
     text: str, *, source_id: str, municipality_names: Mapping[str, str],
-    whole_file_municipality: str | None = None,
+    whole_file_municipality: str | None = None, name: str = "",
 ) -> pd.DataFrame:
-    """:func:`extract_candidates` plus the span of each candidate's sentence."""
-    rows = [
-        {"source_id": source_id, "municipality_name": section.municipality_name,
-         "municipality_code": municipality_names.get(section.municipality_name, ""), **row}
-        for section in split_sections(text, whole_file_municipality=whole_file_municipality)
+    """:func:`extract_candidates` plus the span of each candidate's sentence.
+
+    More than ``MAX_CANDIDATES`` candidates is refused (LimitError naming ``name``, by
+    default the source id): no real source comes near, and the rows would fill memory.
+    """
+    rows = []
+    for section in split_sections(text, whole_file_municipality=whole_file_municipality):
         # the heading line ("11 武蔵野市の取組") is a title, not a sentence of the section
-        for sentence in split_sentences(text, section.start + len(section.heading), section.end)
-        for row in sentence_candidates(sentence)
-    ]
+        for sentence in iter_sentences(text, section.start + len(section.heading), section.end):
+            for row in sentence_candidates(sentence):
+                if len(rows) == MAX_CANDIDATES:
+                    raise too_many_candidates(name or source_id)
+                rows.append({"source_id": source_id,
+                             "municipality_name": section.municipality_name,
+                             "municipality_code": municipality_names.get(
+                                 section.municipality_name, ""), **row})
     return (
         pd.DataFrame(rows, columns=CANDIDATE_COLUMNS + _SPAN_COLUMNS)
         .sort_values(["start", "kind"], kind="stable")
@@ -375,17 +411,19 @@ def resolve_source(name: str, data_dir: Path = DATA_DIR) -> Source:
 
 
 def _read_text(path: Path) -> str:
+    """A source text within the limits of ``analysis.core.limits`` (size, UTF-8, not
+    binary, not a PDF)."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot be read as UTF-8 text ({error})") from error
+        return read_text_source(path)
+    except OSError as error:
+        raise UserError(f"{path}: cannot be read ({error})") from error
 
 
 def _source_candidates(source: Source, codes: Mapping[str, str]) -> pd.DataFrame:
     try:
         return _candidates_with_spans(
             _read_text(source.path), source_id=source.source_id, municipality_names=codes,
-            whole_file_municipality=source.whole_file_municipality,
+            whole_file_municipality=source.whole_file_municipality, name=str(source.path),
         )
     except SectionOrderError as error:
         raise UserError(f"{source.path}: {error}") from error
@@ -597,11 +635,14 @@ def _write_csv(frame: pd.DataFrame, out: Path | None) -> None:
 def run(source: str | None, *, compare_tables: bool = False, data_dir: Path = DATA_DIR,
         out: Path | None = None) -> int:
     """``python -m analysis extract``: candidates of one source, or ``--compare``."""
+    from analysis.dataset.validate import require_readable
+
     if not Path(data_dir).is_dir():
         raise UserError(f"{data_dir}: not a directory (give a data directory laid out like data/)")
     if compare_tables == (source is not None):
         raise UserError("give either a SOURCE_FILE to extract from or --compare, not both "
                         "or neither")
+    require_readable(Path(data_dir))  # the registry and tables it reads, within the limits
     if source is not None:
         _write_csv(extract_source(source, Path(data_dir)), out)
         return 0
