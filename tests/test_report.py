@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from html import escape
 from pathlib import Path
 
 import pytest
 
+from analysis.display import figure_alt
 from analysis.tables import load_dataset, load_municipalities
 from analysis.views import comparison_views
 from tests.conftest import ROOT
@@ -77,9 +79,9 @@ def test_report_html_names_every_municipality(report_html: str, names: dict) -> 
 
 def test_report_html_has_every_chart(report_html: str) -> None:
     dataset = load_dataset()
-    charted = [v.title for v in comparison_views(dataset, "fy2024") if v.figure is not None]
-    for title in charted:
-        assert f'alt="{title}"' in report_html, title
+    charted = [v for v in comparison_views(dataset, "fy2024") if v.figure is not None]
+    for view in charted:  # each chart once, described by its title and lead
+        assert f'alt="{escape(figure_alt(view))}"' in report_html, view.title
     assert len(re.findall(r'<img[^>]*src="data:image/png;base64,', report_html)) >= len(charted)
 
 
