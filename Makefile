@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility tests, from npm at the version tools/axe/package-lock.json pins.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: report test lint lab setup system-deps clean lock
 
@@ -19,7 +21,7 @@ lint: setup
 lab: setup
 	$(BIN)/jupyter lab notebooks/
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) $(AXE)
 
 system-deps:
 	@tools/system-deps.sh
@@ -32,6 +34,11 @@ $(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask]'
 	touch $(STAMP)
+
+# npm ci installs exactly the lock file; the files keep npm's fixed 1985 date, so touch.
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	cd tools/axe && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 clean:
 	rm -rf reports/* reports/.builds reports/.failed .pytest_cache

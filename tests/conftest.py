@@ -37,6 +37,15 @@ def built_report(reports_dir: Path) -> Path:
     return reports_dir / "fy2024"
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (tests/browser.py): pages open offline."""
+    from tests.browser import Browser
+
+    with Browser() as chromium:
+        yield chromium
+
+
 def tree_digest(root: Path) -> str:
     """One hash over every file's path and bytes below root: any write shows."""
     digest = hashlib.sha256()

@@ -1,6 +1,6 @@
 """The offline explorer (``analysis.explorer``): its payload against the package's own
 functions, its page against the offline rules, and the page itself in a real headless
-Chromium with the network cut off (``tests/explorer_browser.py``)."""
+Chromium with the network cut off (``tests/browser.py``)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ from analysis.dataset.scope import edition_dataset
 from analysis.dataset.tables import TIDY_TABLES, load_dataset
 from analysis.present import explorer
 from analysis.present.explorer import explorer_payload, render_explorer, search_fold, write_explorer
-from tests.explorer_browser import (
-    axe_violations,
+from tests.browser import (
     console_errors,
+    driver_axe_violations,
     fetched_resources,
-    needs_browser,
     offline_chromium,
     open_page,
 )
@@ -281,7 +280,6 @@ def option_count(driver, key: str, value: str) -> int:
     return int(re.search(r"\((\d+)\)$", text).group(1))
 
 
-@needs_browser
 def test_page_loads_offline_and_shows_the_fact_count(driver, page_url, payload) -> None:
     open_page(driver, page_url)
     assert status_count(driver) == len(payload["facts"]["rows"])
@@ -290,7 +288,6 @@ def test_page_loads_offline_and_shows_the_fact_count(driver, page_url, payload) 
     assert console_errors(driver) == []
 
 
-@needs_browser
 def test_the_harness_really_is_offline(driver, tmp_path: Path) -> None:
     page = tmp_path / "remote.html"
     page.write_text('<img src="https://example.com/x.png"><script>'
@@ -302,14 +299,12 @@ def test_the_harness_really_is_offline(driver, tmp_path: Path) -> None:
     assert fetched_resources(driver) == ["https://example.com/x.png"]  # and the check sees it
 
 
-@needs_browser
 def test_fold_is_one_rule_in_python_and_javascript(driver, page_url) -> None:
     open_page(driver, page_url)
     folded = driver.execute_script("return arguments[0].map(window.explorer.fold)", TRICKY)
     assert folded == [search_fold(text) for text in TRICKY]
 
 
-@needs_browser
 @pytest.mark.parametrize("query", [HACHIMARU, "ﾊﾁﾏﾙｻﾎﾟｰﾄ", "ハチマルサポート", "ﾊﾁﾏﾙ　ｻﾎﾟｰﾄ"])
 def test_search_finds_a_programme_in_any_width_or_kana(driver, page_url, payload,
                                                        query) -> None:
@@ -323,7 +318,6 @@ def test_search_finds_a_programme_in_any_width_or_kana(driver, page_url, payload
     assert "q=" in driver.current_url
 
 
-@needs_browser
 def test_filters_combine_and_show_counts(driver, page_url, payload) -> None:
     open_page(driver, page_url)
     facts = facts_of(payload)
@@ -346,7 +340,6 @@ def test_filters_combine_and_show_counts(driver, page_url, payload) -> None:
     assert status_count(driver) == len(band)
 
 
-@needs_browser
 def test_the_fragment_restores_the_view_and_history_steps_back(driver, page_url) -> None:
     open_page(driver, page_url)
     type_search(driver, "居場所")
@@ -368,7 +361,6 @@ def test_the_fragment_restores_the_view_and_history_steps_back(driver, page_url)
     assert status_count(driver) == count
 
 
-@needs_browser
 def test_sort_buttons_work_by_keyboard_and_say_so(driver, page_url, payload) -> None:
     from selenium.webdriver.common.keys import Keys
 
@@ -390,7 +382,6 @@ def test_sort_buttons_work_by_keyboard_and_say_so(driver, page_url, payload) -> 
     assert "sort=frequency" in driver.current_url and "dir=desc" in driver.current_url
 
 
-@needs_browser
 def test_keyboard_alone_reaches_every_control_with_a_visible_focus(driver, page_url) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
@@ -438,7 +429,6 @@ def expected_benchmark(dataset, focus: str, peers: str) -> list[tuple]:
              bool(r.gap)) for r in frame.itertuples()]
 
 
-@needs_browser
 @pytest.mark.parametrize(("focus", "peers"), [
     ("132039", "all"), ("132039", "area"), ("131041", "kind"), ("133612", "area"),
     ("132080", "kind"), ("131164", "all")])
@@ -448,7 +438,6 @@ def test_comparison_view_equals_peer_benchmark(driver, page_url, dataset, focus,
     assert shown_benchmark(driver) == expected_benchmark(dataset, focus, peers)
 
 
-@needs_browser
 def test_comparison_view_follows_the_controls(driver, page_url, dataset) -> None:
     from selenium.webdriver.support.ui import Select
 
@@ -462,18 +451,16 @@ def test_comparison_view_follows_the_controls(driver, page_url, dataset) -> None
     assert n_peers == expected_benchmark(dataset, "132012", "area")[0][5]
 
 
-@needs_browser
 @pytest.mark.parametrize("fragment", ["", "#view=compare&focus=132039"])
 def test_axe_finds_no_violations(driver, page_url, fragment) -> None:
     open_page(driver, page_url + fragment)
-    assert axe_violations(driver) == []
+    assert driver_axe_violations(driver) == []
 
 
-@needs_browser
 def test_the_axe_check_can_fail(driver, tmp_path: Path) -> None:
     page = tmp_path / "bad.html"
     page.write_text('<html><body><input type="text"><script>'
                     'document.documentElement.setAttribute("data-ready","true")</script>'
                     "</body></html>")
     open_page(driver, page.as_uri())
-    assert {"html-has-lang", "label"} <= {v["id"] for v in axe_violations(driver)}
+    assert {"html-has-lang", "label"} <= {v["id"] for v in driver_axe_violations(driver)}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from analysis import __version__
 from analysis.build.execute import FollowUp, NotebookJob
-from analysis.build.render import html_to_pdf, notebook_to_html
+from analysis.build.render import html_to_pdf, notebook_to_html, report_stylesheet
 from analysis.core.labels import label
 
 if TYPE_CHECKING:
@@ -36,6 +36,14 @@ COMBINED_SECTIONS = ("comparison", "edition_changes", "profile")
 EXECUTED = "notebooks"  # the folder of executed notebooks inside a build's directory
 HANDOUT_DIRS = {"profile": "profiles", "gap_review": "gap_reviews"}
 VERSIONED_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "weasyprint")
+# The combined report's PDF bookmarks, one per section under its table-of-contents title
+# (the section's start marker), with the section's headings below it. A profile's own
+# title (an h1 in a notebook output) is the same words as its section's bookmark, so it
+# gets none; the report's title and 出典と方法 are h1 of markdown cells and keep theirs.
+OUTLINE_CSS = """
+.section-start[data-title] { bookmark-level: 1; bookmark-label: attr(data-title); }
+.jp-OutputArea-output h1 { bookmark-level: none; }
+"""
 
 
 def build_date() -> dt.datetime:
@@ -71,7 +79,7 @@ def toc_cell(entries: Sequence[tuple[str, str]], lang: str):
 
 def sources_method_html(sources, lang: str) -> str:
     """The closing section: every source with its sha256, the version and the build date."""
-    head = "".join(f"<th>{label('report', key, lang)}</th>"
+    head = "".join(f"<th scope=\"col\">{label('report', key, lang)}</th>"
                    for key in ("source_title", "source_edition", "source_date", "source_file",
                                "source_sha256"))
     rows = "".join(
@@ -155,7 +163,7 @@ def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Pat
     if "html" in formats:
         (work / "report.html").write_text(page, encoding="utf-8")
     if "pdf" in formats:
-        html_to_pdf(page, work / "report.pdf", base_url=work)
+        html_to_pdf(page, work / "report.pdf", base_url=work, extra_css=OUTLINE_CSS)
 
 
 def finish_report(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions) -> None:
@@ -165,34 +173,35 @@ def finish_report(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions
 
 
 def write_index(work: Path, jobs: Sequence[NotebookJob], options: BuildOptions) -> None:
-    """A plain offline page linking every output of the build."""
+    """An offline page linking every output of the build, in the report's style (one
+    stylesheet: the same link sizes and table rules)."""
     lang = options.lang
 
     def links(paths: Sequence[Path]) -> str:
-        return "".join(f'<li><a href="{html.escape(p.relative_to(work).as_posix())}">'
-                       f"{html.escape(p.relative_to(work).as_posix())}</a></li>"
-                       for p in paths)
+        items = "".join(f'<li><a href="{html.escape(p.relative_to(work).as_posix())}">'
+                        f"{html.escape(p.relative_to(work).as_posix())}</a></li>"
+                        for p in paths)
+        return f'<ul class="links">{items}</ul>'
 
     handouts = "".join(
-        f"<tr><td>{html.escape(job.title)}</td>" + "".join(
+        f'<tr><th scope="row">{html.escape(job.title)}</th>' + "".join(
             f'<td><a href="{HANDOUT_DIRS[job.notebook]}/{job.parameters["municipality_code"]}'
             f'.{ext}">{ext.upper()}</a></td>' for ext in job.handout_formats) + "</tr>"
         for job in jobs if job.handout_formats)
     reports = [p for p in (work / "report.html", work / "report.pdf", work / "explorer.html")
                if p.exists()]
     sections = [
-        (label("report", "index_report", lang), f"<ul>{links(reports)}</ul>"),
-        (label("report", "index_handouts", lang), f"<table>{handouts}</table>"),
+        (label("report", "index_report", lang), links(reports)),
+        (label("report", "index_handouts", lang), f'<table class="links">{handouts}</table>'),
         (label("report", "index_tables", lang),
-         f"<ul>{links(sorted((work / 'tables').glob('*.csv')))}</ul>"),
+         links(sorted((work / 'tables').glob('*.csv')))),
         (label("report", "index_figures", lang),
-         f"<ul>{links(sorted((work / 'figures').glob('*')))}</ul>"),
+         links(sorted((work / 'figures').glob('*')))),
     ]
     body = "".join(f"<h2>{title}</h2>{content}" for title, content in sections)
     (work / "index.html").write_text(
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{label('report', 'title', lang)}</title>"
-        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}"
-        "td{padding:.2em .6em}</style></head>"
-        f"<body><h1>{label('report', 'title', lang)}</h1>{body}</body></html>\n",
+        f"<style>{report_stylesheet()}</style></head>"
+        f"<body><main><h1>{label('report', 'title', lang)}</h1>{body}</main></body></html>\n",
         encoding="utf-8")

@@ -52,7 +52,7 @@ def show_list(items: list[str]) -> None:
 def table_html(frame: pd.DataFrame, name_columns: set[str] = frozenset()) -> str:
     """An escaped HTML table; long tables are cut with a note (the CSV has every row)."""
     shown = frame.head(MAX_TABLE_ROWS)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in shown.columns)
     body = "".join(
         "<tr>" + "".join(_cell(value, column in name_columns) for column, value in row.items())
         + "</tr>" for row in shown.to_dict("records"))
@@ -75,12 +75,18 @@ def figure_html(fig: Figure, alt: str) -> str:
     return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">')
 
 
+def figure_alt(view, lang: str = "ja") -> str:
+    """A chart's text alternative (HTML alt, the PDF's /Alt): what it shows, in the words
+    of its title and lead; its numbers are in the view's CSV (``tables/<name>.csv``)."""
+    return label("template", "figure_alt", lang).format(title=view.title, lead=view.lead)
+
+
 def show_view(view, lang: str = "ja") -> None:
     """A view: heading, lead sentence, figure, its table if it has one, sources line."""
     parts = [heading(view.title, 2), paragraph(view.lead)]
     if view.figure is not None:
         parts = [f'<div class="view-figure">{"".join(parts)}'
-                 f"{figure_html(view.figure, view.title)}</div>"]
+                 f"{figure_html(view.figure, figure_alt(view, lang))}</div>"]
     if view.display is not None:
         names = {label("column", c, lang) for c in NAME_COLUMNS | {"old_quote", "new_quote"}}
         parts.append(table_html(view.display, names))
@@ -96,7 +102,7 @@ def facts_html(facts, lang: str = "ja") -> str:
     if frame.empty:
         return heading(facts.title, 3) + paragraph(label("view", "no_facts", lang))
     columns = [c for c in frame.columns if c not in ("row_id", "source_id", "quote")]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
     names = {c for c in columns if _is_name_column(c, lang)}
     rows = []
     for index, row in enumerate(frame.to_dict("records")):
