@@ -139,3 +139,16 @@ def test_difference_rests_on_the_tidy_data(index: int) -> None:
         assert has == {""}, row
     if row["change"] == "added":
         assert had == {""}, row
+
+
+def test_the_edition_change_metric_finds_exactly_these_differences() -> None:
+    """analysis.compare.changes on the tidy data lists every difference of the file and
+    nothing else, for the eight municipalities in both editions."""
+    from analysis.compare.changes import edition_changes
+
+    key = ["municipality_code", "table", "entity_key", "field", "change", "old_value",
+           "new_value"]
+    found = edition_changes(data(), "fy2022", "fy2024")
+    found = found.loc[found["municipality_code"].isin(BOTH_EDITIONS)]
+    assert sorted(map(tuple, found[key].to_numpy())) == sorted(
+        map(tuple, expected()[key].to_numpy()))

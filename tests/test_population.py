@@ -20,14 +20,13 @@ from analysis.dataset.population import (
     displayed_estimate,
     estimate_text,
     estimated_hikikomori,
-    load_population,
     nearest_by_population,
     read_census_2020,
     read_tokyo_rows,
     size_band,
     tokyo_population,
 )
-from analysis.dataset.tables import load_municipalities
+from analysis.dataset.tables import load_municipalities, load_population
 
 REF = reference_dir()
 TOKYO = REF / TOKYO_POPULATION_FILE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from analysis.compare.evidence import in_label_order, join_ids, with_names
@@ -76,31 +78,47 @@ def network_body_profile(network_bodies: pd.DataFrame, network_body_members: pd.
 
 
 def network_body_summary(network_bodies: pd.DataFrame, network_body_members: pd.DataFrame,
-                         municipalities: pd.DataFrame) -> pd.DataFrame:
-    """Per municipality: how many bodies, of which kinds (space-separated keys), the
-    member organisations stated (sum; empty when no body states a count), the member
-    types named, and the years bodies were established.
+                         municipalities: pd.DataFrame,
+                         universe: Sequence[str] = ()) -> pd.DataFrame:
+    """Per municipality: how many bodies (a sub-committee is counted as a part of its
+    body, ``n_parts``, not as a body of its own), of which kinds (space-separated keys),
+    the largest member count a body states (no sum: two bodies share members; empty when
+    none states one), the member types named (empty, not 0, when no member is named),
+    and the years bodies were established. Every municipality of ``universe`` appears
+    (0 bodies when it documents none).
 
-    Columns: municipality_code, name, name_en, n_bodies, kinds, member_count_total,
-    n_member_types, first_established, last_established, evidence.
+    Columns: municipality_code, name, name_en, n_bodies, n_parts, kinds,
+    largest_member_count, n_member_types, first_established, last_established, evidence.
     """
     profile = network_body_profile(network_bodies, network_body_members, municipalities)
     composition = body_composition(network_bodies, network_body_members, municipalities)
     types = composition.groupby(CODE)["member_type"].nunique().rename("n_member_types")
-    return (
-        profile.groupby([CODE, "name", "name_en"], as_index=False, dropna=False)
-        .agg(n_bodies=("entity_key", "size"),
+    summary = (
+        profile.assign(part=lambda df: df["parent_entity_key"].fillna("") != "")
+        .groupby([CODE], as_index=False, dropna=False)
+        .agg(n_bodies=("part", lambda p: int((~p).sum())),
+             n_parts=("part", lambda p: int(p.sum())),
              kinds=("kind", lambda k: " ".join(in_label_order(k, "body_kind"))),
-             member_count_total=("member_count", lambda s: s.sum() if s.notna().any()
-                                 else pd.NA),
+             largest_member_count=("member_count", lambda s: s.max() if s.notna().any()
+                                   else pd.NA),
              first_established=("established_year", "min"),
              last_established=("established_year", "max"),
              evidence=("evidence", join_ids))
         .merge(types, how="left", left_on=CODE, right_index=True)
-        .assign(n_member_types=lambda df: df["n_member_types"].fillna(0).astype(int),
-                member_count_total=lambda df: df["member_count_total"].astype("Int64"),
+    )
+    missing = pd.DataFrame({CODE: sorted(set(universe) - set(summary[CODE])), "n_bodies": 0,
+                            "n_parts": 0, "kinds": "", "evidence": ""})
+    return (
+        pd.concat([summary, missing], ignore_index=True)
+        .assign(n_bodies=lambda df: df["n_bodies"].astype(int),
+                n_parts=lambda df: df["n_parts"].astype(int),
+                n_member_types=lambda df: df["n_member_types"].astype("Int64"),
+                largest_member_count=lambda df: df["largest_member_count"].astype("Int64"),
                 first_established=lambda df: df["first_established"].astype("Int64"),
                 last_established=lambda df: df["last_established"].astype("Int64"))
-        .loc[:, [CODE, "name", "name_en", "n_bodies", "kinds", "member_count_total",
-                 "n_member_types", "first_established", "last_established", "evidence"]]
+        .sort_values(CODE, ignore_index=True)
+        .pipe(with_names, municipalities)
+        .loc[:, [CODE, "name", "name_en", "n_bodies", "n_parts", "kinds",
+                 "largest_member_count", "n_member_types", "first_established",
+                 "last_established", "evidence"]]
     )

@@ -1,6 +1,15 @@
-"""Meetings and how often they are held."""
+"""Meetings and how often they are held.
+
+A meeting's frequency has a status: ``counted`` (times per year known), a recurring one
+``regular_unquantified`` (定期的に, 年数回), ``irregular`` (随時・不定期), ``unstated`` (no
+frequency given), or it is a ``single_event`` (a lecture on one day, a one-time forum:
+``meetings.occurrence``). Only counted meetings have a number, never zero for the others,
+and single events are shown as events, not in frequency statistics.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -8,27 +17,26 @@ import pandas as pd
 from analysis.compare.evidence import join_ids, with_names
 from analysis.dataset.tables import CODE
 
-FREQUENCY_STATUSES = ("counted", "regular_unquantified", "irregular", "unstated")
-
+FREQUENCY_STATUSES = ("counted", "regular_unquantified", "irregular", "unstated",
+                      "single_event")
+NO_MEETING = ""  # the kind of the row of a municipality that documents no meeting
 
 
 def _frequency_status(meetings: pd.DataFrame) -> np.ndarray:
     regular = meetings["regular"].astype(object)
     known_rate = meetings["per_year"].notna().to_numpy(dtype=bool)
+    single = (meetings["occurrence"] == "single_event").to_numpy(dtype=bool) if (
+        "occurrence" in meetings.columns) else np.zeros(len(meetings), dtype=bool)
     return np.select(
-        [(regular == "true").to_numpy() & known_rate, (regular == "true").to_numpy(),
+        [single, (regular == "true").to_numpy() & known_rate, (regular == "true").to_numpy(),
          (regular == "false").to_numpy()],
-        ["counted", "regular_unquantified", "irregular"], "unstated")
-
+        ["single_event", "counted", "regular_unquantified", "irregular"], "unstated")
 
 
 def meeting_frequencies(meetings: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
-    """One row per meeting entity with its frequency.
-
-    ``status``: ``counted`` (times per year known), ``regular_unquantified`` (定期的に),
-    ``irregular`` (随時・不定期), ``unstated`` (no frequency given) — the last three have no
-    ``per_year`` and are never zero. When sources of one edition differ, the most
-    informative row wins (then the lowest meeting id: the main file before the flyers).
+    """One row per meeting entity with its frequency status (see the module's docstring).
+    When sources of one edition differ, the most informative row wins (then the lowest
+    meeting id: the main file before the flyers).
 
     Columns: municipality_code, name, name_en, entity_key, meeting_name, kind, status,
     per_year, approximate, frequency_text, evidence.
@@ -42,7 +50,8 @@ def meeting_frequencies(meetings: pd.DataFrame, municipalities: pd.DataFrame) ->
         .drop_duplicates("entity_key")
         .rename(columns={"name": "meeting_name"})
         .merge(evidence, how="left", left_on="entity_key", right_index=True)
-        .assign(per_year=lambda df: df["per_year"].astype("Float64"),
+        .assign(per_year=lambda df: df["per_year"].astype("Float64")
+                .where(df["status"] == "counted"),
                 approximate=lambda df: df["approximate"].fillna(False).astype(bool))
         .pipe(with_names, municipalities)
         .sort_values([CODE, "entity_key"], ignore_index=True)
@@ -51,32 +60,33 @@ def meeting_frequencies(meetings: pd.DataFrame, municipalities: pd.DataFrame) ->
     )
 
 
+def meeting_intensity(meetings: pd.DataFrame, municipalities: pd.DataFrame,
+                      universe: Sequence[str] = ()) -> pd.DataFrame:
+    """Meetings by kind per municipality: how many, and how many of each frequency
+    status. No sum of frequencies: two drop-in spaces open 182 days a year each are not
+    one held 364 times. Every municipality of ``universe`` appears; one documenting no
+    meeting is one row of kind ``""`` and 0 meetings.
 
-def meeting_intensity(meetings: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
-    """Times per year by meeting kind per municipality.
-
-    ``per_year`` sums the meetings whose frequency is counted and is empty (not 0) when
-    none is; meetings that are regular without a number, irregular or without a stated
-    frequency are counted in their own columns.
-
-    Columns: municipality_code, name, name_en, kind, n_meetings, n_counted, per_year,
-    n_regular_unquantified, n_irregular, n_unstated, approximate, evidence.
+    Columns: municipality_code, name, name_en, kind, n_meetings, n_counted,
+    n_regular_unquantified, n_irregular, n_unstated, n_single_event, evidence.
     """
     frequencies = meeting_frequencies(meetings, municipalities)
     counts = pd.crosstab([frequencies[CODE], frequencies["kind"]], frequencies["status"])
     counts = counts.reindex(columns=list(FREQUENCY_STATUSES), fill_value=0)
     counts.columns = [f"n_{status}" for status in FREQUENCY_STATUSES]
-    return (
-        frequencies.assign(counted_approx=lambda df: df["approximate"]
-                           & (df["status"] == "counted"))
-        .groupby([CODE, "name", "name_en", "kind"], as_index=False, dropna=False)
-        .agg(n_meetings=("entity_key", "size"),
-             per_year=("per_year", lambda s: s.sum() if s.notna().any() else pd.NA),
-             approximate=("counted_approx", "any"),
-             evidence=("evidence", join_ids))
+    columns = [CODE, "kind", "n_meetings", *counts.columns, "evidence"]
+    found = (
+        frequencies.groupby([CODE, "kind"], as_index=False, dropna=False)
+        .agg(n_meetings=("entity_key", "size"), evidence=("evidence", join_ids))
         .merge(counts.reset_index(), how="left", on=[CODE, "kind"])
-        .assign(per_year=lambda df: df["per_year"].astype("Float64"))
-        .loc[:, [CODE, "name", "name_en", "kind", "n_meetings", "n_counted", "per_year",
-                 "n_regular_unquantified", "n_irregular", "n_unstated", "approximate",
-                 "evidence"]]
+    )
+    missing = sorted(set(universe) - set(found[CODE]))
+    none = pd.DataFrame({CODE: missing, "kind": NO_MEETING, "evidence": ""}).assign(
+        **{c: 0 for c in ("n_meetings", *counts.columns)})
+    return (
+        pd.concat([found.loc[:, columns], none.loc[:, columns]], ignore_index=True)
+        .astype({c: int for c in ("n_meetings", *counts.columns)})
+        .sort_values([CODE, "kind"], ignore_index=True)
+        .pipe(with_names, municipalities)
+        .loc[:, [CODE, "name", "name_en", *columns[1:]]]
     )

@@ -1,57 +1,121 @@
-"""Peer groups and the comparison of one municipality with its peers."""
+"""Peer groups and the comparison of one municipality with its peers.
+
+A peer group is chosen among the municipalities an edition documents (``candidates``):
+
+- ``size``: the same size band, modelled on the population classes of 総務省's
+  類似団体 (``analysis.dataset.population.size_band``; not the official classification);
+- ``area``: the same area (区部, 多摩地域, 島しょ部);
+- ``kind``: the same kind (特別区, 市, 町, 村);
+- ``nearest``: the ``NEAREST_K`` nearest in population (by ratio);
+- ``all``: every documented municipality;
+- or an explicit list of codes.
+
+The default of a gap review (``default_peer_group``) is the most specific group with at
+least ``MIN_PEERS`` documented peers, stepping out size → area → all, and says why.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
 from analysis.compare.evidence import join_ids, names_frame
-from analysis.compare.features import FEATURE_FAMILIES, feature_label
+from analysis.compare.features import THEMES, feature_label
 from analysis.core.labels import label
+from analysis.dataset.population import nearest_by_population
 from analysis.dataset.tables import CODE
 
 PeerSpec = str | Sequence[str] | None
+PEER_KINDS = ("size", "area", "kind", "nearest", "all")
+DEFAULT_STEPS = ("size", "area", "all")
+MIN_PEERS = 3
+NEAREST_K = 5
 
+
+def _group_value(municipalities: pd.DataFrame, focus: str | None, column: str) -> object:
+    match = municipalities.loc[municipalities[CODE] == focus, column]
+    if match.empty:
+        raise KeyError(f"focus {focus!r} is not in municipalities")
+    return match.iloc[0]
 
 
 def peer_group(municipalities: pd.DataFrame, focus: str | None = None,
-               peers: PeerSpec = "all") -> list[str]:
-    """Codes of a peer group, never including ``focus``.
-
-    ``peers``: ``"all"`` (every municipality), ``"area"`` / ``"kind"`` (same
-    ``municipalities.area`` / ``.kind`` as the focus) or an explicit list of codes.
-    """
+               peers: PeerSpec = "all", candidates: Sequence[str] | None = None,
+               k: int = NEAREST_K) -> list[str]:
+    """Codes of a peer group among ``candidates`` (default: every municipality of the
+    table), never including ``focus``; see the module's docstring for ``peers``. A group
+    that needs a column the table lacks (``size_band``, ``population``) is empty."""
+    pool = municipalities if candidates is None else municipalities.loc[
+        municipalities[CODE].isin(set(candidates))]
     if peers is None or (isinstance(peers, str) and peers == "all"):
-        codes = municipalities[CODE]
-    elif isinstance(peers, str) and peers in ("area", "kind"):
-        match = municipalities.loc[municipalities[CODE] == focus, peers]
-        if match.empty:
-            raise KeyError(f"focus {focus!r} is not in municipalities")
-        codes = municipalities.loc[municipalities[peers] == match.iloc[0], CODE]
+        codes = list(pool[CODE])
+    elif isinstance(peers, str) and peers in ("area", "kind", "size"):
+        column = "size_band" if peers == "size" else peers
+        if column not in municipalities.columns:
+            return []
+        value = _group_value(municipalities, focus, column)
+        codes = [] if pd.isna(value) or value == "" else list(
+            pool.loc[pool[column] == value, CODE])
+    elif isinstance(peers, str) and peers == "nearest":
+        if "population" not in municipalities.columns:
+            return []
+        population = {code: int(p) for code, p in zip(
+            municipalities[CODE], municipalities["population"], strict=True) if pd.notna(p)}
+        if focus not in population:
+            return []
+        known = {c: population[c] for c in pool[CODE] if c in population}
+        codes = nearest_by_population(focus, known | {focus: population[focus]}, k)
     elif isinstance(peers, str):
-        raise ValueError(f"peers must be 'all', 'area', 'kind' or a list of codes, not {peers!r}")
+        raise ValueError(f"peers must be one of {', '.join(PEER_KINDS)} or a list of codes, "
+                         f"not {peers!r}")
     else:
-        codes = pd.Series(list(peers), dtype=object)
+        codes = list(peers)
     return sorted(set(codes) - {focus})
 
+
+@dataclass(frozen=True)
+class PeerChoice:
+    """The peer group a gap review uses: its key, its codes, and the groups tried before
+    it with their sizes (why it stepped out)."""
+
+    spec: PeerSpec
+    codes: list[str]
+    stepped_over: tuple[tuple[str, int], ...] = ()
+
+
+def default_peer_group(municipalities: pd.DataFrame, focus: str,
+                       candidates: Sequence[str]) -> PeerChoice:
+    """The most specific of size → area → all with at least MIN_PEERS documented peers
+    (``all`` whatever its size)."""
+    tried: list[tuple[str, int]] = []
+    for spec in DEFAULT_STEPS[:-1]:
+        codes = peer_group(municipalities, focus, spec, candidates)
+        if len(codes) >= MIN_PEERS:
+            return PeerChoice(spec, codes, tuple(tried))
+        tried.append((spec, len(codes)))
+    last = DEFAULT_STEPS[-1]
+    return PeerChoice(last, peer_group(municipalities, focus, last, candidates), tuple(tried))
 
 
 def peer_benchmark(feature_frame: pd.DataFrame, municipalities: pd.DataFrame, focus: str,
                    peers: PeerSpec = "all", lang: str = "ja") -> pd.DataFrame:
     """For every feature, whether ``focus`` has it and the share of its peers that do.
 
-    Peers: ``peer_group(municipalities, focus, peers)`` restricted to the documented
+    Peers: ``peer_group(municipalities, focus, peers)`` among the documented
     municipalities (those in ``feature_frame``); the focus is never its own peer.
-    ``gap``: the focus lacks a feature at least one peer has.
+    ``n_peers`` is the denominator of every share. ``gap``: the focus is not documented
+    to have a feature at least one peer has.
 
-    Columns: focus_code, focus_name, focus_name_en, peer_group (all, area, kind or
-    list), family, feature, label, focus_has, focus_evidence, n_peers, n_peers_with,
+    Columns: focus_code, focus_name, focus_name_en, peer_group (a kind or ``list``),
+    family (the theme), feature, label, focus_has, focus_evidence, n_peers, n_peers_with,
     peer_share, peer_evidence, gap.
     """
     names = names_frame(municipalities).set_index(CODE)
     group = peers if isinstance(peers, str) else ("all" if peers is None else "list")
-    peer_codes = set(peer_group(municipalities, focus, peers)) & set(feature_frame[CODE])
+    documented = sorted(set(feature_frame[CODE]))
+    peer_codes = set(peer_group(municipalities, focus, peers, documented))
     catalogue = feature_frame.loc[:, ["family", "feature"]].drop_duplicates()
     focus_rows = (feature_frame.loc[feature_frame[CODE] == focus,
                                     ["family", "feature", "has", "evidence"]]
@@ -63,7 +127,7 @@ def peer_benchmark(feature_frame: pd.DataFrame, municipalities: pd.DataFrame, fo
         .agg(n_peers=(CODE, "nunique"), n_peers_with=("has", "sum"),
              peer_evidence=("cited", join_ids))
     )
-    family_rank = {f: i for i, f in enumerate(FEATURE_FAMILIES)}
+    theme_rank = {theme: i for i, theme in enumerate(THEMES)}
     return (
         catalogue.merge(focus_rows, how="left", on=["family", "feature"])
         .merge(peer_stats, how="left", on=["family", "feature"])
@@ -77,29 +141,32 @@ def peer_benchmark(feature_frame: pd.DataFrame, municipalities: pd.DataFrame, fo
                 gap=lambda df: ~df["focus_has"] & (df["n_peers_with"] > 0),
                 label=lambda df: [feature_label(f, k, lang) for f, k in
                                   zip(df["family"], df["feature"], strict=True)],
-                family_rank=lambda df: df["family"].map(family_rank),
+                theme_rank=lambda df: df["family"].map(theme_rank),
                 focus_code=focus, peer_group=group,
                 focus_name=names["name"].get(focus, focus),
                 focus_name_en=names["name_en"].get(focus, focus))
-        .sort_values("family_rank", kind="stable", ignore_index=True)
+        .sort_values("theme_rank", kind="stable", ignore_index=True)
         .loc[:, ["focus_code", "focus_name", "focus_name_en", "peer_group", "family",
                  "feature", "label", "focus_has", "focus_evidence", "n_peers",
                  "n_peers_with", "peer_share", "peer_evidence", "gap"]]
     )
 
 
-
 def peer_gaps(benchmark: pd.DataFrame, top: int | None = None,
               lang: str = "ja") -> pd.DataFrame:
-    """The features the focus lacks, commonest among peers first, with a plain sentence.
+    """The features the focus is not documented to have, by theme, commonest among peers
+    first, with a plain sentence that states the denominator.
 
     Columns: rank, family, feature, label, text, n_peers_with, n_peers, peer_share,
     peer_evidence.
     """
     template = label("template", "gap", lang)
+    theme_rank = {theme: i for i, theme in enumerate(THEMES)}
     gaps = (
         benchmark.loc[benchmark["gap"]]
-        .sort_values(["peer_share", "n_peers_with"], ascending=False, kind="stable")
+        .assign(theme_rank=lambda df: df["family"].map(theme_rank))
+        .sort_values(["theme_rank", "peer_share", "n_peers_with"],
+                     ascending=[True, False, False], kind="stable")
         .head(top)
         .reset_index(drop=True)
     )

@@ -443,12 +443,3 @@ def census_population_row(code: str,
     return {"municipality_code": code, "population": str(total), "population_15_39": "",
             "population_40_64": "", "population_date": CENSUS_DATE,
             "census_2020_population": str(total), "size_band": ""}
-
-
-def load_population(data_dir: Path | None = None) -> pd.DataFrame:
-    """``reference/population.csv`` of a data directory (default ``data/``), typed per the
-    schema: counts as ``Int64`` (missing where unknown), the rest text."""
-    from analysis.dataset.tables import read_csv_text, typed
-
-    directory = reference_dir(data_dir) if data_dir is not None else reference_dir()
-    return typed(read_csv_text(directory / POPULATION_FILE), "population")

@@ -1,13 +1,21 @@
 """The scope of a comparison: which sources and municipalities an edition covers.
 
-One definition serves the comparison, the handouts, the build's plan and the workbooks:
+One definition serves the comparison, the handouts, the build's plan, the explorer and
+the workbooks:
 
-- an edition's sources are the registered sources of that edition (the main appendix and
-  a municipality's attached flyers);
-- a municipality's own sources are those about it alone that belong to no edition (the
-  support network's visit record, a steward's submission);
-- a municipality is documented in an edition when any tidy table has a row from the
-  edition's sources.
+- **the evidence basis of the comparisons** is the guidebook appendix of the edition:
+  its pages and a municipality's attached flyers of the same edition (sources of kind
+  ``guidebook_appendix`` with that ``edition``). Every municipality is compared on what
+  the Tokyo Metropolitan Government published about it, in the same way;
+- **supplementary sources** are everything else about one municipality: the support
+  network's visit record, a steward's submission (also one registered "for" an
+  edition). Their facts appear in the municipality's profile, in a section of their own,
+  and a gap of the comparison that they fill is marked as such — never counted, so a
+  municipality with a visit record is not compared on more evidence than its peers;
+- a municipality is **documented** in an edition when any tidy table has a row from the
+  edition's guidebook sources;
+- sources carry an **audience**: ``public``, or ``internal`` (the visit record). A build
+  for partners (``--audience public``) leaves internal sources out of every output.
 """
 
 from __future__ import annotations
@@ -36,23 +44,53 @@ def previous_edition(sources: pd.DataFrame, edition: str) -> str | None:
     return earlier[-1] if earlier else None
 
 
+GUIDEBOOK = "guidebook_appendix"
+BASES = ("guidebook", "supplementary")
+
+
+def source_basis(sources: pd.DataFrame) -> pd.Series:
+    """Per source: ``guidebook`` (the comparisons' evidence) or ``supplementary``."""
+    return sources["kind"].map(lambda kind: "guidebook" if kind == GUIDEBOOK
+                               else "supplementary")
+
+
 def edition_source_ids(sources: pd.DataFrame, edition: str) -> list[str]:
-    """The sources of one edition, in registry order."""
-    return list(sources.loc[sources["edition"] == edition, "source_id"])
+    """The guidebook sources of one edition (the comparisons' basis), in registry order."""
+    chosen = (sources["edition"] == edition) & (sources["kind"] == GUIDEBOOK)
+    return list(sources.loc[chosen, "source_id"])
 
 
-def own_source_ids(sources: pd.DataFrame, code: str) -> list[str]:
-    """Sources about one municipality alone that belong to no edition (visit records,
-    submissions), in registry order."""
-    own = (sources["edition"] == "") & (sources["municipality_code"] == code)
-    return list(sources.loc[own, "source_id"])
+def supplementary_source_ids(sources: pd.DataFrame, code: str,
+                             edition: str | None = None) -> list[str]:
+    """The supplementary sources about one municipality (visit records, submissions):
+    those of no edition, and with ``edition`` also those registered for it."""
+    mine = (sources["kind"] != GUIDEBOOK) & (sources["municipality_code"] == code)
+    editions = {"", edition} if edition else {""}
+    return list(sources.loc[mine & sources["edition"].isin(editions), "source_id"])
 
 
 def municipality_source_ids(sources: pd.DataFrame, code: str, edition: str) -> list[str]:
-    """What a municipality's profile and fill-in workbook show: the edition's sources and
-    the municipality's own sources, in registry order."""
-    chosen = set(edition_source_ids(sources, edition)) | set(own_source_ids(sources, code))
+    """What a municipality's profile and fill-in workbook show: the edition's guidebook
+    sources and the municipality's supplementary sources, in registry order."""
+    chosen = (set(edition_source_ids(sources, edition))
+              | set(supplementary_source_ids(sources, code, edition)))
     return [s for s in sources["source_id"] if s in chosen]
+
+
+def for_audience(dataset: Dataset, audience: str) -> Dataset:
+    """The dataset as an audience may see it: ``all`` (everything), or ``public`` (no
+    internal source, and none of the rows quoting one)."""
+    if audience == "all":
+        return dataset
+    if audience != "public":
+        raise ValueError(f"audience must be 'all' or 'public', not {audience!r}")
+    internal = set(dataset.sources.loc[dataset.sources["audience"] == "internal",
+                                       "source_id"])
+    frames = {name: getattr(dataset, name).loc[
+        lambda df: ~df["source_id"].isin(internal)] for name in TIDY_TABLES}
+    return dataclasses.replace(
+        dataset, sources=dataset.sources.loc[~dataset.sources["source_id"].isin(internal)],
+        **frames)
 
 
 def edition_dataset(dataset: Dataset, edition: str,

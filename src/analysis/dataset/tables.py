@@ -123,10 +123,19 @@ def typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     return frame.assign(**conversions)
 
 
+def load_population(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+    """``reference/population.csv``, typed: counts as ``Int64`` (missing where unknown)."""
+    return typed(read_csv_text(reference_dir(Path(data_dir or DATA_DIR)) / "population.csv"),
+                 "population")
+
+
 def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
     """All tables of a data directory, typed. Validate first (``python -m analysis validate``):
-    this loader trusts the files."""
+    this loader trusts the files. ``municipalities`` carries each municipality's
+    population figures (``population.csv``) beside its names, kind and area."""
     data_dir = Path(data_dir or DATA_DIR)
     frames = {name: typed(load_tidy(name, data_dir), name) for name in TIDY_TABLES}
-    return Dataset(sources=load_sources(data_dir),
-                   municipalities=load_municipalities(data_dir), **frames)
+    population = load_population(data_dir)
+    municipalities = load_municipalities(data_dir).merge(
+        population, how="left", on=CODE, validate="one_to_one")
+    return Dataset(sources=load_sources(data_dir), municipalities=municipalities, **frames)

@@ -255,6 +255,8 @@ def source_row(plan: Plan, filled: FilledWorkbook, edition: str) -> dict[str, st
         "date": date,
         "sha256": hashlib.sha256(plan.content).hexdigest(),
         "date_basis": basis if date else "",
+        # evidence is quoted from the municipality's own published documents
+        "audience": "public",
         "municipality_code": plan.code,
     }
 

@@ -10,7 +10,7 @@ from analysis.present.view import View, make_view
 def edition_change_views(dataset: Dataset, from_edition: str, to_edition: str,
                          lang: str = "ja") -> list[View]:
     changes = edition_changes(dataset, from_edition, to_edition)
-    discrepancies = changes.loc[changes["change"] == "discrepancy"]
+    discrepancies = changes.loc[changes["change"].isin(["changed", "stated_then_dropped"])]
     return [
         make_view("edition_changes", dataset, changes, None, lang),
         make_view("edition_discrepancies", dataset, discrepancies, None, lang),

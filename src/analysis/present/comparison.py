@@ -137,14 +137,15 @@ def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
     if municipalities:
         data = restrict(data, municipalities)
     names = data.municipalities
+    codes = documented_municipalities(data)
     groups = chart_groups(data)
     max_ids = None if groups is None else MAX_SOURCE_IDS
-    ages = age_coverage(data.target_ages, names, data.services)
+    ages = age_coverage(data.target_ages, names, data.services, codes)
     frequencies = meeting_frequencies(data.meetings, names)
     composition = body_composition(data.network_bodies, data.network_body_members,
                                            names)
-    channels = channel_coverage(data.channels, names, data.services)
-    menus = national_menu_coverage(data.services, names)
+    channels = channel_coverage(data)
+    menus = national_menu_coverage(data)
     counts = service_counts(data.services, names)
     timeline = establishment_timeline(data)
     edges = collaboration_edges(data.collaborations, names)
@@ -157,7 +158,7 @@ def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
               max_ids),
         make_view("meeting_frequencies", dataset, frequencies,
               charts.meeting_frequency_chart(frequencies, lang), lang, max_ids),
-        make_view("meeting_intensity", dataset, meeting_intensity(data.meetings, names),
+        make_view("meeting_intensity", dataset, meeting_intensity(data.meetings, names, codes),
               None, lang, max_ids),
         make_view("national_menu_coverage", dataset, menus, _coverage_figure(
             menus, groups, "national_menu", "runs", "menu_matrix_title", lang,
@@ -170,13 +171,12 @@ def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
               lang, max_ids),
         make_view("network_body_summary", dataset,
               network_body_summary(data.network_bodies, data.network_body_members,
-                                           names), None, lang, max_ids),
+                                   names, codes), None, lang, max_ids),
         make_view("establishment_timeline", dataset, timeline,
               charts.establishment_timeline_chart(
                   timeline if groups is None else _as_groups(timeline, groups), lang),
               lang, max_ids),
     ]
-    codes = documented_municipalities(data)
     if all(code.startswith(TOKYO) for code in codes):  # the boundary file is Tokyo's
         found.append(make_view("service_map", dataset, counts,
                            charts.municipality_map(counts, "n_services", lang,

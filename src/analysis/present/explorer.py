@@ -43,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.compare.ages import AGE_AXIS_MAX, AGE_BANDS, age_band_key
-from analysis.compare.features import FEATURE_FAMILIES, feature_label, municipality_features
+from analysis.compare.features import THEMES, feature_label, municipality_features, theme_label
 from analysis.compare.peers import peer_group
 from analysis.core.labels import label, labels
 from analysis.core.paths import TEMPLATES_DIR
@@ -345,7 +345,7 @@ def _comparison(dataset: Dataset, edition: str, lang: str,
     data = edition_dataset(dataset, edition)
     frame = municipality_features(data)
     catalogue = frame.loc[:, ["family", "feature"]].drop_duplicates()
-    rank = {f: i for i, f in enumerate(FEATURE_FAMILIES)}
+    rank = {f: i for i, f in enumerate(THEMES)}
     catalogue = catalogue.assign(r=catalogue["family"].map(rank)).sort_values(
         "r", kind="stable")  # peer_benchmark's order
     features = [{"family": f, "key": k, "label": feature_label(f, k, lang)}
@@ -370,7 +370,7 @@ def _comparison(dataset: Dataset, edition: str, lang: str,
             groups[code].append([key, sets.setdefault(tuple(members), len(sets))])
     return {
         "edition": edition,
-        "families": {f: label("feature_family", f, lang) for f in FEATURE_FAMILIES},
+        "families": {f: theme_label(f, lang) for f in THEMES},
         "features": features,
         "has": {code: sorted(found) for code, found in feature_has.items()},
         "peer_labels": {key: label("peers", key, lang) for key in PEER_KEYS},

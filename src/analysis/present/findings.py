@@ -68,7 +68,8 @@ def _ranked_finding(key: str, coverage: pd.DataFrame, feature: str, has: str, gr
 
 def _age_finding(data: Dataset, lang: str) -> list[dict]:
     summary = age_coverage_summary(age_coverage(data.target_ages, data.municipalities,
-                                                data.services))
+                                                data.services,
+                                                documented_municipalities(data)))
     summary = summary.loc[summary["n_municipalities"] > 0]
     if summary.empty:
         return []
@@ -149,14 +150,12 @@ def summary_findings(dataset: Dataset, edition: str = "fy2024", previous: str | 
     data = edition_dataset(dataset, edition)
     builders: list[Callable[[], list[dict]]] = [
         lambda: _scope_finding(data, edition, lang),
-        lambda: _ranked_finding("channels", channel_coverage(
-            data.channels, data.municipalities, data.services), "channel", "offered",
-            "channel", lang),
+        lambda: _ranked_finding("channels", channel_coverage(data), "channel", "offered",
+                                "channel", lang),
         lambda: _age_finding(data, lang),
         lambda: _meeting_finding(data, lang),
-        lambda: _ranked_finding("menus", national_menu_coverage(
-            data.services, data.municipalities), "national_menu", "runs", "national_menu",
-            lang),
+        lambda: _ranked_finding("menus", national_menu_coverage(data), "national_menu",
+                                "runs", "national_menu", lang),
         lambda: _body_finding(data, lang),
         lambda: _gap_finding(data, focus, peers, lang),
         lambda: _change_finding(dataset, previous, edition, lang),

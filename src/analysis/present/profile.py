@@ -124,7 +124,7 @@ def menus_run(dataset: Dataset, code: str, edition: str, lang: str = "ja") -> li
     """The national menus the municipality's services of this edition correspond to."""
 
     data = edition_dataset(dataset, edition)
-    coverage = national_menu_coverage(data.services, data.municipalities)
+    coverage = national_menu_coverage(data)
     run = coverage.loc[(coverage["municipality_code"] == code) & coverage["runs"]]
     names = labels("national_menu", lang)
     return [names.get(m, m) for m in run["national_menu"]]

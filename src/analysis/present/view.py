@@ -29,11 +29,13 @@ class View:
 
 # Views printed as tables: the columns shown, in order. Names are proper names.
 TABLE_COLUMNS = {
-    "age_coverage_summary": ["band", "n_municipalities", "n_covered", "n_partial", "n_no_data"],
-    "meeting_intensity": ["name", "kind", "n_meetings", "n_counted", "per_year",
-                          "n_regular_unquantified", "n_irregular", "n_unstated"],
-    "network_body_summary": ["name", "n_bodies", "member_count_total", "n_member_types",
-                             "first_established", "last_established"],
+    "age_coverage_summary": ["band", "n_municipalities", "n_covered", "n_partial",
+                             "n_main_group", "n_no_data"],
+    "meeting_intensity": ["name", "kind", "n_meetings", "n_counted",
+                          "n_regular_unquantified", "n_irregular", "n_unstated",
+                          "n_single_event"],
+    "network_body_summary": ["name", "n_bodies", "n_parts", "largest_member_count",
+                             "n_member_types", "first_established", "last_established"],
     "edition_discrepancies": ["name", "field", "old_value", "new_value", "old_quote",
                               "new_quote"],
     "edition_changes": ["name", "change", "table", "field", "old_value", "new_value"],

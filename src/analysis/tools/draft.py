@@ -333,7 +333,8 @@ def register_source(data_dir: Path, source: SourceFile, options: SourceOptions,
     text_sha = hashlib.sha256(files[raw / text_name]).hexdigest()
     row = {"source_id": source_id, "file": text_name, "title": title, "kind": KIND,
            "edition": options.edition, "publisher": options.publisher, "date": date,
-           "sha256": text_sha, "date_basis": basis, "municipality_code": ""}
+           "sha256": text_sha, "date_basis": basis, "municipality_code": "",
+           "audience": "public"}
     files[raw / "sources.csv"] = _append_csv_rows(raw / "sources.csv", [row], sources.columns)
     if link:
         files[raw / PDF_SOURCES] = _append_csv_rows(raw / PDF_SOURCES, [link],

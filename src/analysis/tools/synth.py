@@ -834,6 +834,7 @@ def sources_rows(sources: Sequence[Source], command: str) -> list[dict[str, str]
              "date": EDITION_DATES[s.edition],
              "sha256": hashlib.sha256(s.text.encode("utf-8")).hexdigest(),
              "date_basis": f"synthetic, not a real publication: {command}",
+             "audience": "public",
              "municipality_code": ""} for s in sources]
 
 
