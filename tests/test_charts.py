@@ -52,7 +52,7 @@ def _focus(data: Dataset) -> str:
 ChartBuilder = Callable[[Dataset, str], Figure]
 CHARTS: dict[str, ChartBuilder] = {
     "channels": lambda d, lang: charts.channel_coverage_heatmap(
-        channel_coverage(d.channels, d.municipalities, d.services), lang, caption=True),
+        channel_coverage(d), lang, caption=True),
     "ages": lambda d, lang: charts.age_coverage_chart(
         age_coverage(d.target_ages, d.municipalities, d.services), lang, caption=True),
     "meetings": lambda d, lang: charts.meeting_frequency_chart(
@@ -66,7 +66,7 @@ CHARTS: dict[str, ChartBuilder] = {
         service_counts(d.services, d.municipalities), "n_services", lang,
         metric="n_services", municipalities=REFERENCE, caption=True),
     "menus": lambda d, lang: charts.national_menu_matrix(
-        national_menu_coverage(d.services, d.municipalities), lang,
+        national_menu_coverage(d), lang,
         designations(d.services, d.municipalities), caption=True),
     "collaborations": lambda d, lang: charts.collaboration_graph(
         collaboration_edges(d.collaborations, d.municipalities), lang, caption=True),
@@ -141,7 +141,7 @@ def test_save_figure_writes_png_and_svg_without_run_metadata(tmp_path: Path) -> 
 
 def test_sources_note_cites_the_rows() -> None:
     data = EDGE_CASES["fy2024"]
-    coverage = channel_coverage(data.channels, data.municipalities, data.services)
+    coverage = channel_coverage(data)
     note = charts.sources_note(coverage)
     assert note.startswith("出典（行ID）：")
     assert "fy2024_main-132039-s01" in note and "fy2024_musashino_flyers-132039-s01" in note
@@ -199,7 +199,7 @@ def test_charts_render_for_the_real_data() -> None:
 
 def test_charts_keep_their_inputs_unchanged() -> None:
     data = EDGE_CASES["fy2024"]
-    coverage = channel_coverage(data.channels, data.municipalities, data.services)
+    coverage = channel_coverage(data)
     before = coverage.copy()
     charts.channel_coverage_heatmap(coverage)
     pd.testing.assert_frame_equal(coverage, before)
