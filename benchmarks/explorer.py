@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from analysis.core.paths import DATA_DIR  # noqa: E402
 from analysis.dataset.tables import load_dataset  # noqa: E402
 from analysis.present.explorer import explorer_payload, write_explorer  # noqa: E402
-from tests.explorer_browser import offline_chromium, open_page  # noqa: E402
+from tests.browser import offline_chromium, open_page  # noqa: E402
 
 SEARCH = """
 const box = document.getElementById('q');
