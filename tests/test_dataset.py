@@ -305,3 +305,13 @@ def test_readme_generated_sections_are_current() -> None:
 
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     assert readme == refresh_readme(readme, DATA), "run: python tools/data_readme.py"
+
+
+def test_every_column_has_a_label_for_its_readers() -> None:
+    """Workbooks and the data dictionary head every column with its data_column label:
+    a column added to the schema without one would stop the export."""
+    from analysis.core.labels import labels
+    from analysis.dataset.schema import ALL_TABLES
+
+    named = labels("data_column")
+    assert [(t.name, f.name) for t in ALL_TABLES for f in t.fields if f.name not in named] == []

@@ -218,7 +218,8 @@ def make_dataset(**overrides: pd.DataFrame) -> Dataset:
               "network_bodies": bodies, "network_body_members": members,
               "milestones": milestones, "collaborations": collaborations}
     frames.update(overrides)
-    return Dataset(sources=sources(), municipalities=municipalities(), **frames)
+    frames.setdefault("municipalities", municipalities())
+    return Dataset(sources=sources(), **frames)
 
 
 @pytest.fixture
@@ -696,19 +697,23 @@ def test_service_counts(fy2024: Dataset) -> None:
 # ------------------------------------------------------------------------ findings
 
 def test_summary_findings_in_both_languages(dataset: Dataset) -> None:
-    ja = summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO)
-    assert ja["finding"].tolist() == ["scope", "channels", "age_fewest", "meetings", "menus",
-                                      "bodies", "gap", "changes"]
+    ja = summary_findings(dataset, "fy2024", "fy2022")
+    assert ja["finding"].tolist() == [
+        "scope_no_population", "channels", "ages", "network", "menus", "changes",
+        "not_documented", "basis", "rules", "not_covered"]
     text = dict(zip(ja["finding"], ja["text"], strict=True))
-    assert text["scope"] == (
-        "令和6年度版の附属資料には、3区市町村の4件の窓口・事業が掲載されています。")
+    # the denominator is stated once and carried by every finding
+    assert text["scope_no_population"].startswith(
+        "令和6年度版の附属資料は、東京都の4区市町村のうち3区市町村の支援の実例を掲載")
     assert "「電話」（3区市町村のうち3）" in text["channels"]
-    assert text["age_fewest"].startswith("50–64歳を対象とする")
-    assert "追加3件、削除1件、名称変更1件、記載の食い違い4件" in text["changes"]
-    assert all(ja["evidence"] != "")
-    en = summary_findings(dataset, "fy2024", "fy2022", focus=MUSASHINO, lang="en")
-    assert en["text"].iloc[0] == ("The FY2024 edition appendix documents 4 services and "
-                                  "windows in 3 municipalities.")
+    assert "50–64歳をすべて対象に含む" in text["ages"]
+    assert "年4回" in text["network"]  # one number, not a range 4〜4
+    assert "2区市町村が新たに掲載され、1区市町村が掲載されなくなりました" in text["changes"]
+    assert "中央区" in text["not_covered"]
+    assert all(ja.loc[ja["section"] == "finding", "evidence"] != "")
+    en = summary_findings(dataset, "fy2024", "fy2022", lang="en")
+    assert en["text"].iloc[0].startswith(
+        "The FY2024 edition appendix documents 3 of Tokyo's 4 municipalities")
     assert all(t.isascii() or "「" not in t for t in en["text"])
 
 
@@ -716,15 +721,26 @@ def test_summary_findings_follow_the_data(dataset: Dataset) -> None:
     before = summary_findings(dataset, "fy2024")
     services = dataset.services.loc[dataset.services["municipality_code"] != OSHIMA]
     after = summary_findings(dataclasses.replace(dataset, services=services), "fy2024")
-    assert before["text"].iloc[0] != after["text"].iloc[0]
-    assert "4件" in before["text"].iloc[0] and "3件" in after["text"].iloc[0]
-    # a band nobody serves gets its own sentence
-    ages = dataset.target_ages.loc[dataset.target_ages["municipality_code"] != OSHIMA]
-    nobody = summary_findings(dataclasses.replace(dataset, target_ages=ages), "fy2024")
-    assert "age_nobody" in set(nobody["finding"])
+    assert "計4件" in before["text"].iloc[0] and "計3件" in after["text"].iloc[0]
+
+
+def test_size_finding_names_both_ends() -> None:
+    with_population = make_dataset(municipalities=municipalities().assign(
+        population=[60_000, 170_000, 150_000, 7_000],
+        population_15_39=[20_000, 50_000, 40_000, 1_500],
+        population_40_64=[20_000, 60_000, 50_000, 2_500]))
+    found = summary_findings(with_population, "fy2024")
+    text = dict(zip(found["finding"], found["text"], strict=True))
+    assert found["finding"].iloc[0] == "scope"
+    assert "住民の" in text["scope"]
+    # 1 service per 150,000 residents (0.7) against 1 per 7,000 (14.3); 千代田区 in between
+    assert "武蔵野市の0.7から大島町の14.3まで" in text["size"]
+    assert "estimate" in set(found["finding"])
 
 
 def test_summary_findings_of_an_empty_dataset() -> None:
     empty = make_dataset(**{name: table(name, []) for name in TIDY_TABLES})
     findings = summary_findings(empty, "fy2024", "fy2022")
-    assert findings["finding"].tolist() == ["scope", "changes"]
+    assert findings["finding"].tolist() == ["scope_no_population", "changes",
+                                            "not_documented", "basis", "rules",
+                                            "not_covered"]

@@ -25,11 +25,12 @@ NETWORK_RESOURCE = re.compile(
 
 
 # Written out here, not taken from the code under test: a view that disappears must fail.
-CHARTS = ("channel_coverage", "age_coverage", "meeting_frequencies", "national_menu_coverage",
-          "network_body_composition", "establishment_timeline", "service_map",
-          "collaborations")
-TABLES = (*CHARTS, "age_coverage_summary", "meeting_intensity", "network_body_summary",
-          "edition_changes", "edition_discrepancies")
+CHARTS = ("municipality_summary", "channel_coverage", "age_coverage", "meeting_frequencies",
+          "national_menu_coverage", "network_body_composition", "establishment_timeline",
+          "service_map", "collaborations")
+TABLES = (*CHARTS, "documentation_coverage", "key_findings", "age_coverage_summary",
+          "meeting_intensity", "network_body_summary", "edition_changes",
+          "edition_discrepancies")
 
 
 def test_poppler_is_installed() -> None:
@@ -180,12 +181,24 @@ def test_pdf_is_a4_with_page_numbers(built_report: Path, report_text: str) -> No
 
 
 def test_pdf_has_the_sections_and_every_municipality(report_text: str, names: dict) -> None:
-    for heading in ("目次", "調査結果の要約", "版による変化", "出典と方法", "相談チャネル"):
+    for heading in ("目次", "要点", "版による変化", "出典と方法", "相談チャネル"):
         assert heading in report_text, heading
     for code in edition_codes():
         assert f"{names[code]}のひきこもり支援" in report_text, names[code]
     for sha in load_dataset().sources["sha256"]:
         assert sha[:16] in report_text.replace("\n", "")
+
+
+def test_page_one_is_the_briefing(built_report: Path) -> None:
+    """A policy officer's first page: what the report covers (n of 62 and the residents),
+    the findings with their denominators, before the contents."""
+    first = pdf_tool("pdftotext", "-f", "1", "-l", "1", "-layout",
+                     built_report / "report.pdf", "-")
+    codes = edition_codes()
+    flat = re.sub(r"\s+", "", first)
+    assert "要点" in flat and "この報告の範囲" in flat and "主な結果" in flat
+    assert f"東京都の62区市町村のうち{len(codes)}区市町村" in flat
+    assert "目次" not in flat or flat.index("要点") < flat.index("目次")
 
 
 def test_no_change_rebuild_is_skipped(built_report: Path, reports_dir: Path) -> None:

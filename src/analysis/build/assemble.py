@@ -54,6 +54,9 @@ def build_date() -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
 
 
+BRIEFING_TAG = "briefing"  # a notebook cell shown on the report's first page
+
+
 def anchor(stem: str) -> str:
     return f"sec-{stem}"
 
@@ -109,9 +112,16 @@ def combined_notebook(jobs: Sequence[NotebookJob],
     chosen = [job for job in jobs if job.notebook in COMBINED_SECTIONS]
     entries = [(job.output_stem, job.title) for job in chosen]
     entries.append(("sources", label("report", "sources_method", lang)))
-    cells = [new_markdown_cell(f"# {label('report', 'title', lang)}"), toc_cell(entries, lang)]
+    # The briefing (cells tagged ``briefing``) is the first page, before the contents: a
+    # policy officer reads the findings, their denominators and caveats first.
+    briefing = [cell for job in chosen for cell in notebooks[job.output_stem].cells
+                if BRIEFING_TAG in cell.get("metadata", {}).get("tags", [])]
+    cells = [new_markdown_cell(f"# {label('report', 'title', lang)}"), *briefing,
+             toc_cell(entries, lang)]
     for job in chosen:
-        cells += section_cells(job.output_stem, job.title, notebooks[job.output_stem])
+        cells += [cell for cell in section_cells(job.output_stem, job.title,
+                                                 notebooks[job.output_stem])
+                  if BRIEFING_TAG not in cell.get("metadata", {}).get("tags", [])]
     cells.append(new_markdown_cell(sources_method_html(sources, lang)))
     for number, cell in enumerate(cells):  # cells of several notebooks: ids must be unique
         cell["id"] = f"cell-{number}"

@@ -19,10 +19,14 @@ def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja",
     from analysis.dataset.tables import load_dataset
     from analysis.present import charts
     from analysis.present.changes import edition_change_views
-    from analysis.present.comparison import comparison_views
+    from analysis.present.comparison import comparison_briefing, comparison_views
+    from analysis.present.view import View
 
     dataset = load_dataset(data_dir)
-    found = comparison_views(dataset, edition, lang, municipalities)
+    summary = comparison_briefing(dataset, edition, lang, municipalities)
+    found = [summary.coverage,
+             View("key_findings", summary.title, summary.lead, summary.findings, None, ""),
+             *comparison_views(dataset, edition, lang, municipalities)]
     previous = previous_edition(dataset.sources, edition)
     if previous and not municipalities:
         found += edition_change_views(dataset, previous, edition, lang)

@@ -21,7 +21,8 @@ stated in one edition and a number in the other is ``changed`` too: the wording 
 served changed). A municipality documented in one edition only is one row
 (``municipality_added`` / ``municipality_removed``).
 
-Every row carries both editions' values, quotes and row ids (``evidence``).
+Every row carries the thing's name (``thing``: as the newer edition names it), both
+editions' values, quotes and row ids (``evidence``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from analysis.text.fold import fold, fold_name
 
 CHANGE_KINDS = ("municipality_added", "municipality_removed", "added", "removed", "renamed",
                 "changed", "stated_then_dropped")
-CHANGE_COLUMNS = ["change", "table", CODE, "name", "name_en", "entity_key", "field",
+CHANGE_COLUMNS = ["change", "table", CODE, "name", "name_en", "entity_key", "thing", "field",
                   "old_value", "new_value", "old_quote", "new_quote", "evidence"]
 ENTITY = "entity"  # the field of a whole thing added or removed
 
@@ -225,7 +226,7 @@ def _with_thing_key(frame: pd.DataFrame, things: pd.DataFrame, id_column: str) -
 def edition_changes(dataset: Dataset, old: str = "fy2022", new: str = "fy2024") -> pd.DataFrame:
     """Every difference between two editions (see the module's docstring).
 
-    Columns: change, table, municipality_code, name, name_en, entity_key, field,
+    Columns: change, table, municipality_code, name, name_en, entity_key, thing, field,
     old_value, new_value, old_quote, new_quote, evidence.
     """
     old_set, new_set = (edition_dataset(dataset, e) for e in (old, new))
@@ -271,9 +272,13 @@ def edition_changes(dataset: Dataset, old: str = "fy2022", new: str = "fy2024") 
     rows += count_changes(scoped(old_set, "stated_counts"), scoped(new_set, "stated_counts"),
                           one_edition)
     order = {kind: i for i, kind in enumerate(CHANGE_KINDS)}
-    columns = [c for c in CHANGE_COLUMNS if c not in ("name", "name_en")]
+    columns = [c for c in CHANGE_COLUMNS if c not in ("name", "name_en", "thing")]
+    thing_names = {key: name for data in (old_set, new_set) for table, spec in THINGS.items()
+                   for key, name in zip(getattr(data, table)["entity_key"],
+                                        getattr(data, table)[spec.name_column], strict=True)}
     return (
         pd.DataFrame(rows, columns=columns)
+        .assign(thing=lambda df: df["entity_key"].map(thing_names).fillna(""))
         .pipe(with_names, dataset.municipalities)
         .assign(rank=lambda df: df["change"].map(order))
         .sort_values(["rank", CODE, "table", "entity_key", "field"], ignore_index=True)

@@ -129,38 +129,42 @@ def save_figure(fig: Figure, path_stem: Path | str,
 
 def _matrix_chart(frame: pd.DataFrame, feature: str, has: str, count: str, group: str,
                   title: str, lang: str, row_notes: dict[str, str] | None = None) -> Figure:
-    """Municipality × feature grid with the features' prevalence as a bar margin on top.
-    Municipalities with most features first (then by code); features commonest first."""
+    """Municipality × feature grid with each feature's prevalence on top (``n/total``: the
+    denominator is every municipality of the grid). Municipalities in code order (the
+    wards, the Tama cities and towns, the islands — no league table); only features some
+    municipality has, commonest first (a column of absences says nothing)."""
     matrix = frame.pivot_table(index=CODE, columns=feature, values=count, aggfunc="sum",
                                fill_value=0)
     offered = frame.pivot_table(index=CODE, columns=feature, values=has, aggfunc="any",
                                 fill_value=False).astype(bool)
     order = {key: i for i, key in enumerate(labels(group))}
-    prevalence = (frame.groupby(feature)["prevalence"].first()
-                  .reindex(offered.columns).fillna(offered.mean()))
-    columns = sorted(offered.columns, key=lambda c: (-prevalence[c], order.get(c, 99)))
-    rows = (offered.sum(axis=1).rename("n").reset_index()
-            .sort_values(["n", CODE], ascending=[False, True])[CODE].tolist())
+    n_with = offered.sum(axis=0)
+    columns = sorted((c for c in offered.columns if n_with[c] > 0),
+                     key=lambda c: (-n_with[c], order.get(c, 99)))
+    rows = sorted(offered.index)
+    total = len(rows)
     offered, matrix = offered.loc[rows, columns], matrix.loc[rows, columns]
     names = frame.drop_duplicates(CODE).set_index(CODE)[_name_column(lang)]
     feature_labels = labels(group, lang)
 
-    fig = Figure(figsize=(2.2 + 0.8 * len(columns), 2.2 + 0.3 * len(rows)), layout="constrained")
+    fig = Figure(figsize=(2.2 + 0.8 * max(1, len(columns)), 2.2 + 0.3 * len(rows)),
+                 layout="constrained")
     top, ax = fig.subplots(2, 1, sharex=True,
                            gridspec_kw={"height_ratios": [1.2, max(2.0, 0.3 * len(rows))]})
-    top.bar(range(len(columns)), [prevalence[c] for c in columns], color=OFFERED_COLOUR,
-            width=0.7)
+    shares = [n_with[c] / total for c in columns]
+    top.bar(range(len(columns)), shares, color=OFFERED_COLOUR, width=0.7)
     for x, c in enumerate(columns):
-        top.text(x, prevalence[c], f"{prevalence[c]:.0%}", ha="center", va="bottom",
-                 fontsize=7)
+        top.text(x, n_with[c] / total, f"{int(n_with[c])}/{total}", ha="center",
+                 va="bottom", fontsize=7)
     top.set_ylim(0, 1.25)
     top.set_yticks([])
     top.spines["left"].set_visible(False)
     top.set_ylabel(label("chart", "prevalence", lang), fontsize=7, rotation=0, ha="right",
                    va="center")
     top.set_title(title)
-    ax.imshow(offered.to_numpy(dtype=int), cmap=ListedColormap([ABSENT_COLOUR, OFFERED_COLOUR]),
-              vmin=0, vmax=1, aspect="auto")
+    ax.imshow(offered.to_numpy(dtype=int).reshape(len(rows), len(columns)),
+              cmap=ListedColormap([ABSENT_COLOUR, OFFERED_COLOUR]), vmin=0, vmax=1,
+              aspect="auto")
     for (y, x), n in np.ndenumerate(matrix.to_numpy()):
         if n > 0:  # the count in the cell: the grid reads without colour too
             ax.text(x, y, str(int(n)), ha="center", va="center", color="white", fontsize=7)
@@ -182,9 +186,9 @@ def _matrix_chart(frame: pd.DataFrame, feature: str, has: str, count: str, group
 
 def channel_coverage_heatmap(coverage: pd.DataFrame, lang: str = "ja",
                              caption: bool = False) -> Figure:
-    """1. Municipalities × channels (``compare.channels.channel_coverage``): best-connected
-    municipalities and commonest channels first, the number of services in each cell,
-    each channel's prevalence as a margin."""
+    """1. Municipalities × ways to consult (``compare.channels.channel_coverage``), in code
+    order, commonest channels first, the number of services in each cell, each channel's
+    prevalence (n of all) as a margin."""
     _style()
     if coverage.empty:
         return _empty(Figure(figsize=(4, 2)), lang)
@@ -260,7 +264,7 @@ def group_share_heatmap(frame: pd.DataFrame, feature: str, has: str, group: str,
     ax.set_title(title)
     colourbar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(1, len(rows)) + 0.3),
                              format=matplotlib.ticker.PercentFormatter(1.0))
-    colourbar.set_label(label("chart", "prevalence", lang))
+    colourbar.set_label(label("chart", "prevalence_share", lang))
     return _finish(fig, frame, caption, lang)
 
 
@@ -269,22 +273,17 @@ def group_share_heatmap(frame: pd.DataFrame, feature: str, has: str, group: str,
 def age_coverage_chart(coverage: pd.DataFrame, lang: str = "ja",
                        caption: bool = False) -> Figure:
     """2. Target-age coverage per municipality (``compare.ages.age_coverage``) on a 0–80 axis
-    (80 = 80 and over): covered ages dark, uncovered ages highlighted and hatched, no
-    stated age hatched grey. Widest coverage first."""
+    (80 = 80 and over), in code order: covered ages dark, ages named only as a main group
+    light and hatched, ages no stated age reaches highlighted and hatched, no stated age
+    hatched grey."""
     _style()
     if coverage.empty:
         return _empty(Figure(figsize=(4, 2)), lang)
-    covered = (coverage.assign(width=coverage["end"] - coverage["start"] + 1)
-               .loc[lambda df: df["status"] == "covered"].groupby(CODE)["width"].sum())
-    codes = (coverage.drop_duplicates(CODE)
-             .assign(width=lambda df: df[CODE].map(covered).fillna(0),
-                     no_data=lambda df: df[CODE].isin(
-                         coverage.loc[coverage["status"] == "no_data", CODE]))
-             .sort_values(["no_data", "width", CODE], ascending=[True, False, True]))
+    codes = coverage.drop_duplicates(CODE).sort_values(CODE)
     names = codes.set_index(CODE)[_name_column(lang)]
     position = {code: i for i, code in enumerate(codes[CODE])}
-    styles = {"covered": (OFFERED_COLOUR, ""), "uncovered": (GAP_COLOUR, "///"),
-              "no_data": (NO_DATA_COLOUR, "...")}
+    styles = {"covered": (OFFERED_COLOUR, ""), "main_group": ("#56B4E9", "\\\\"),
+              "uncovered": (GAP_COLOUR, "///"), "no_data": (NO_DATA_COLOUR, "...")}
 
     fig = Figure(figsize=(7.5, 1.6 + 0.32 * len(position)), layout="constrained")
     ax = fig.subplots()
@@ -313,66 +312,68 @@ def age_coverage_chart(coverage: pd.DataFrame, lang: str = "ja",
 
 def meeting_frequency_chart(frequencies: pd.DataFrame, lang: str = "ja",
                             caption: bool = False) -> Figure:
-    """3. Times per year of each meeting (``compare.meetings.meeting_frequencies``), by kind, on a
-    log scale; the meetings without a number (regular without a count, irregular,
-    unstated) counted in a panel of their own, never placed at zero."""
+    """3. Times per year of each meeting (``compare.meetings.meeting_frequencies``): one row
+    per municipality (code order), so every dot says whose meeting it is; the kind of
+    meeting is the dot's shape and colour; a log scale. Meetings without a number
+    (regular without a count, irregular, unstated) and single events are counted per
+    municipality in a panel of their own, never placed at zero."""
     _style()
     if frequencies.empty:
         return _empty(Figure(figsize=(4, 2)), lang)
+    codes = sorted(set(frequencies[CODE]))
+    names = frequencies.drop_duplicates(CODE).set_index(CODE)[_name_column(lang)]
+    y_of = {code: i for i, code in enumerate(codes)}
     kinds = [k for k in labels("meeting_kind") if k in set(frequencies["kind"])]
-    kinds += sorted(set(frequencies["kind"]) - set(kinds))
-    y_of = {k: i for i, k in enumerate(kinds)}
+    style_of = {kind: i for i, kind in enumerate(kinds)}
     counted = frequencies.loc[frequencies["status"] == "counted"].sort_values(
-        ["kind", "per_year", "entity_key"])
-    others = [s for s in FREQUENCY_STATUSES if s != "counted"]
+        [CODE, "per_year", "entity_key"])
+    others = [s for s in FREQUENCY_STATUSES if s != "counted"
+              and s in set(frequencies["status"])]
 
-    fig = Figure(figsize=(8, 1.6 + 0.38 * len(kinds)), layout="constrained")
-    ax, side = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1.6]})
-    # a deterministic spread of dots sharing a row, so equal rates stay visible; a row of
-    # many dots (national data) is spread evenly over its band and drawn translucent
-    offsets = counted.groupby("kind").cumcount()
-    sizes = counted.groupby("kind")["kind"].transform("size")
-    spread = ((offsets - (sizes - 1) / 2) * 0.12).clip(-0.35, 0.35)
-    spread = spread.where(sizes <= 6, ((offsets + 0.5) / sizes - 0.5) * 0.7)
-    many = len(counted) > 200
-    for approximate, marker in ((False, "o"), (True, "D")):
-        subset = counted["approximate"].to_numpy(dtype=bool) == approximate
+    fig = Figure(figsize=(8.5, 2.0 + 0.3 * len(codes)), layout="constrained")
+    ax, side = fig.subplots(1, 2, sharey=True,
+                            gridspec_kw={"width_ratios": [3, 0.45 * max(1, len(others))]})
+    # a deterministic spread of dots sharing a row, so equal rates stay visible
+    offsets = counted.groupby(CODE).cumcount()
+    sizes = counted.groupby(CODE)[CODE].transform("size")
+    spread = ((offsets - (sizes - 1) / 2) * 0.14).clip(-0.38, 0.38)
+    kind_labels = labels("meeting_kind", lang)
+    for kind in kinds:
+        subset = counted["kind"] == kind
+        if not subset.any():
+            continue
+        colour, _ = _series(style_of[kind])
         ax.scatter(counted.loc[subset, "per_year"].astype(float),
-                   counted.loc[subset, "kind"].map(y_of) + spread[subset], marker=marker,
-                   s=8 if many else 28, alpha=0.35 if many else 1.0,
-                   facecolor=OFFERED_COLOUR if not approximate else "white",
-                   edgecolor=OFFERED_COLOUR, linewidth=0.6 if many else 1, zorder=3)
+                   counted.loc[subset, CODE].map(y_of) + spread[subset],
+                   marker=MARKERS[style_of[kind] % len(MARKERS)], s=30, color=colour,
+                   edgecolor=EDGE_COLOUR, linewidth=0.5, zorder=3,
+                   label=kind_labels.get(kind, kind))
     ax.set_xscale("log")
     ax.set_xlim(0.5, 600)
     ticks = [1, 2, 4, 6, 12, 24, 52, 104, 365]
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.minorticks_off()
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
-    ax.set_yticks(range(len(kinds)), [labels("meeting_kind", lang).get(k, k) for k in kinds],
-                  fontsize=8)
+    ax.set_yticks(range(len(codes)), [names[c] for c in codes], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(label("chart", "per_year_log", lang))
     ax.set_title(label("chart", "meeting_frequency_title", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.4 / max(1, len(codes))),
+              ncol=4, fontsize=7)
 
-    table = pd.crosstab(frequencies["kind"], frequencies["status"]).reindex(
-        index=kinds, columns=others, fill_value=0)
+    table = pd.crosstab(frequencies[CODE], frequencies["status"]).reindex(
+        index=codes, columns=others, fill_value=0)
     status_labels = labels("frequency_status", lang)
     for x, status in enumerate(others):
-        for kind, n in table[status].items():
-            if n:  # the bubble grows up to a dozen meetings; the number says the rest
-                side.scatter(x, y_of[kind], s=60 + 25 * min(n, 12), marker=MARKERS[x + 1],
-                             facecolor=_series(x + 1)[0], edgecolor=EDGE_COLOUR, linewidth=0.6)
-                side.text(x, y_of[kind], str(n), ha="center", va="center", fontsize=6)
-    side.set_xticks(range(len(others)), [textwrap.fill(status_labels[s], 5 if lang == "ja"
-                                                       else 11) for s in others], fontsize=7)
+        for code, n in table[status].items():
+            if n:
+                side.text(x, y_of[code], str(int(n)), ha="center", va="center", fontsize=8)
+    side.set_xticks(range(len(others)), [textwrap.fill(status_labels[s], 4 if lang == "ja"
+                                                       else 10) for s in others], fontsize=6)
     side.set_xlim(-0.6, len(others) - 0.4)
-    side.set_title(label("chart", "not_counted", lang), fontsize=9)
+    side.set_title(label("chart", "not_counted", lang), fontsize=8)
     side.tick_params(axis="y", length=0)
-    handles = [Line2D([], [], marker="o", linestyle="", color=OFFERED_COLOUR,
-                      label=status_labels["counted"]),
-               Line2D([], [], marker="D", linestyle="", markerfacecolor="white",
-                      color=OFFERED_COLOUR, label=label("chart", "approximate", lang))]
-    ax.legend(handles=handles, loc="lower right")
+    side.grid(False)
     return _finish(fig, frequencies, caption, lang)
 
 
@@ -389,8 +390,7 @@ def establishment_timeline_chart(timeline: pd.DataFrame, lang: str = "ja",
     frame = timeline.assign(
         x=timeline["year"].astype(float) + (timeline["month"].astype(float).fillna(6.5) - 1)
         / 12)
-    codes = (frame.groupby(CODE)["x"].min().reset_index()
-             .sort_values(["x", CODE])[CODE].tolist())
+    codes = sorted(set(frame[CODE]))
     names = frame.drop_duplicates(CODE).set_index(CODE)[_name_column(lang)]
     y_of = {code: i for i, code in enumerate(codes)}
     events = ("service", "body", "milestone")
@@ -556,8 +556,16 @@ def municipality_map(frame: pd.DataFrame, column: str, lang: str = "ja",
     fig = Figure(figsize=(10, 7.4), layout="constrained")
     grid = fig.add_gridspec(3, max(1, len(islands)), height_ratios=[5, 1.3, 0.2])
     main = fig.add_subplot(grid[0, :])
-    draw(main, data.loc[data["area"] != "islands"])
+    mainland = data.loc[data["area"] != "islands"]
+    draw(main, mainland)
     names_of = municipalities.set_index(CODE)["name" if lang == "ja" else "name_romaji"]
+    # every municipality with a value is named on the map (the islands in their insets)
+    for row in mainland.loc[mainland[column].notna()].itertuples(index=False):
+        point = row.geometry.representative_point()
+        main.annotate(names_of.get(getattr(row, CODE), ""), (point.x, point.y),
+                      ha="center", va="center", fontsize=6,
+                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                            "edgecolor": "none", "alpha": 0.75})
     for i, row in enumerate(islands.itertuples(index=False)):
         inset = fig.add_subplot(grid[1, i])
         # a thicker outline keeps islets of a few hundred metres visible
@@ -583,6 +591,42 @@ def municipality_map(frame: pd.DataFrame, column: str, lang: str = "ja",
     credit.set_axis_off()
     credit.text(1.0, 0.0, label("chart", "map_credit", lang), ha="right", va="bottom",
                 fontsize=7)
+    return _finish(fig, frame, caption, lang)
+
+
+# ------------------------------------------------------------- size and documents
+
+def size_chart(frame: pd.DataFrame, value: str, lang: str = "ja",
+               caption: bool = False) -> Figure:
+    """Population (log scale) against what a municipality documents (``frame[value]``),
+    every municipality labelled by name, its area as the marker: a town of 7,000 and a
+    ward of 900,000 are not read on one scale without seeing their size."""
+    _style()
+    known = frame.loc[frame["population"].notna()]
+    if known.empty:
+        return _empty(Figure(figsize=(4, 2)), lang)
+    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    ax = fig.subplots()
+    area_labels = labels("area", lang)
+    for i, area in enumerate(a for a in labels("area") if a in set(known["area"])):
+        part = known.loc[known["area"] == area]
+        colour, _ = _series(i)
+        ax.scatter(part["population"].astype(float), part[value].astype(float),
+                   marker=MARKERS[i], s=40, color=colour, edgecolor=EDGE_COLOUR,
+                   linewidth=0.5, label=area_labels[area], zorder=3)
+    for row in known.itertuples(index=False):
+        ax.annotate(getattr(row, _name_column(lang)),
+                    (float(row.population), float(getattr(row, value))),
+                    xytext=(4, 3), textcoords="offset points", fontsize=7)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda x, _: f"{int(x):,}"))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.grid(color="#DDDDDD", linewidth=0.6)
+    ax.set_xlabel(label("chart", "population_log", lang))
+    ax.set_ylabel(label("metric", value, lang))
+    ax.set_title(label("chart", "size_title", lang))
+    ax.legend(loc="upper left")
     return _finish(fig, frame, caption, lang)
 
 

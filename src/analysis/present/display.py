@@ -95,6 +95,29 @@ def show_view(view, lang: str = "ja") -> None:
     show_html("".join(parts))
 
 
+def briefing_html(briefing, lang: str = "ja") -> str:
+    """The report's first page (``analysis.present.findings.briefing``): what it covers,
+    the findings, then the caveats."""
+    findings = briefing.findings
+    coverage = briefing.coverage
+
+    def items(section: str) -> str:
+        texts = findings.loc[findings["section"] == section, "text"]
+        return "<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in texts) + "</ul>"
+
+    return (f'<section class="briefing">{heading(briefing.title, 2)}'
+            f"{paragraph(briefing.lead)}{heading(coverage.title, 3)}"
+            f"{table_html(coverage.display)}"
+            f'<p class="source-note">{html.escape(coverage.sources)}</p>'
+            f'{heading(label("view", "briefing_findings", lang), 3)}{items("finding")}'
+            f'{heading(label("view", "briefing_caveats", lang), 3)}{items("caveat")}'
+            "</section>")
+
+
+def show_briefing(briefing, lang: str = "ja") -> None:
+    show_html(briefing_html(briefing, lang))
+
+
 def facts_html(facts, lang: str = "ja") -> str:
     """A fact table: each fact row is followed by its quote and source; the row carries an
     anchor named after its row id so other sections can link to it."""

@@ -1,8 +1,16 @@
-"""A handful of short sentences for the report's first page, computed from the data."""
+"""The report's first page: a briefing a policy officer can quote.
+
+What the edition covers (n of Tokyo's municipalities, their residents, per area), a few
+findings that each carry their denominator, and the caveats that govern every number.
+Every sentence is computed from the same tables as the comparison views (the denominator
+of a finding is the edition's documented municipalities, as in the charts), and every
+word is a template of ``labels.csv`` (groups ``finding`` and ``caveat``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -10,46 +18,94 @@ from analysis.compare.ages import age_coverage, age_coverage_summary
 from analysis.compare.bodies import network_body_summary
 from analysis.compare.changes import CHANGE_KINDS, edition_changes
 from analysis.compare.channels import channel_coverage
+from analysis.compare.context import documentation_coverage, documentation_summary
 from analysis.compare.evidence import join_ids, names_frame
-from analysis.compare.features import municipality_features
-from analysis.compare.meetings import meeting_frequencies
 from analysis.compare.menus import national_menu_coverage
-from analysis.compare.peers import PeerSpec, peer_benchmark, peer_gaps
-from analysis.core.formats import format_number
+from analysis.core.formats import format_number, is_missing
 from analysis.core.labels import label, labels
+from analysis.dataset.population import HIKIKOMORI_SURVEY, estimate_text
 from analysis.dataset.scope import documented_municipalities, edition_dataset
 from analysis.dataset.tables import CODE, Dataset
+from analysis.present.view import View, edition_label, labelled
+
+TOKYO = "13"  # prefecture code: the scope sentence names Tokyo when all are in it
+FINDING_COLUMNS = ["section", "finding", "text", "evidence"]
 
 
-def _finding(key: str, lang: str, evidence: Iterable[object], **values: object) -> dict:
-    return {"finding": key, "text": label("finding", key, lang).format(**values),
-            "evidence": join_ids(evidence)}
+@dataclass(frozen=True)
+class Briefing:
+    """The first page: a heading, the coverage table (as printed and as data), the
+    findings and the caveats (``findings``: one row each, ``section`` finding|caveat)."""
+
+    title: str
+    lead: str
+    coverage: View
+    findings: pd.DataFrame
 
 
-
-def _name(municipalities: pd.DataFrame, code: str, lang: str) -> str:
-    names = names_frame(municipalities).set_index(CODE)
-    return names.at[code, "name" if lang == "ja" else "name_en"]
-
-
-
-def _edition_label(edition: str, lang: str) -> str:
-    return labels("edition", lang).get(edition, edition)
+def _row(section: str, key: str, lang: str, evidence: Iterable[object] = (),
+         **values: object) -> dict:
+    group = "finding" if section == "finding" else "caveat"
+    return {"section": section, "finding": key,
+            "text": label(group, key, lang).format(**values), "evidence": join_ids(evidence)}
 
 
+def _names(frame: pd.DataFrame, lang: str) -> pd.Series:
+    return names_frame(frame).set_index(CODE)["name" if lang == "ja" else "name_en"]
 
-def _scope_finding(data: Dataset, edition: str, lang: str) -> list[dict]:
-    services = data.services
-    return [_finding("scope", lang, services["service_id"],
-                     edition=_edition_label(edition, lang),
-                     n_municipalities=len(documented_municipalities(data)),
-                     n_services=services["entity_key"].nunique())]
 
+def _range(values: pd.Series, lang: str) -> str:
+    """「3〜64」, or one number when all are equal."""
+    low, high = format_number(values.min()), format_number(values.max())
+    return low if low == high else label("template", "range", lang).format(low=low, high=high)
+
+
+def _share(value: object) -> str:
+    return "—" if is_missing(value) else f"{float(value):.0%}"
+
+
+# ------------------------------------------------------------------ findings
+
+def _scope_finding(dataset: Dataset, data: Dataset, edition: str, codes: Sequence[str],
+                   lang: str) -> list[dict]:
+    coverage = documentation_coverage(dataset.municipalities, codes)
+    total = coverage.iloc[-1]
+    tokyo = (dataset.municipalities["prefecture_code"] == TOKYO).all()
+    universe = label("template", "tokyo_universe", lang) if tokyo else ""
+    key = "scope_no_population" if is_missing(total["share_documented"]) else "scope"
+    return [_row("finding", key, lang, data.services["service_id"],
+                 universe=universe, universe_en=universe,
+                 edition=edition_label(edition, lang), n=int(total["n_documented"]),
+                 total=int(total["n_municipalities"]),
+                 share=_share(total["share_documented"]),
+                 n_services=data.services["entity_key"].nunique())]
+
+
+def _size_finding(data: Dataset, codes: Sequence[str], lang: str) -> list[dict]:
+    """The range of per-capita documentation and of estimated need per window, named at
+    both ends: what a raw count of services hides."""
+    summary = documentation_summary(data, codes)
+    per_capita = summary.dropna(subset=["n_services_per_100k"])
+    windows = summary.dropna(subset=["need_per_window"])
+    if len(per_capita) < 2 or len(windows) < 2:
+        return []
+    names = _names(data.municipalities, lang)
+    low, high = (per_capita.sort_values(["n_services_per_100k", CODE]).iloc[i] for i in (0, -1))
+    fewest, most = (windows.sort_values(["need_per_window", CODE]).iloc[i] for i in (0, -1))
+    return [_row("finding", "size", lang, summary["evidence"],
+                 high_name=names[high[CODE]], high=format_number(high["n_services_per_100k"]),
+                 low_name=names[low[CODE]], low=format_number(low["n_services_per_100k"]),
+                 n_windows=len(windows), total=len(summary),
+                 most_name=names[most[CODE]],
+                 most=estimate_text(float(most["need_per_window"]), lang),
+                 fewest_name=names[fewest[CODE]],
+                 fewest=estimate_text(float(fewest["need_per_window"]), lang))]
 
 
 def _ranked_finding(key: str, coverage: pd.DataFrame, feature: str, has: str, group: str,
                     lang: str) -> list[dict]:
-    """Most and least common feature among the municipalities of a coverage grid."""
+    """The commonest and the rarest feature some municipality has, and those none has,
+    over every documented municipality (the grid's rows)."""
     if coverage.empty:
         return []
     order = {k: i for i, k in enumerate(labels(group))}
@@ -57,73 +113,52 @@ def _ranked_finding(key: str, coverage: pd.DataFrame, feature: str, has: str, gr
               .agg(n=(has, "sum"), total=(CODE, "nunique"), evidence=("evidence", join_ids))
               .assign(order=lambda df: df[feature].map(order))
               .sort_values(["n", "order"], ascending=[False, True], ignore_index=True))
-    top, bottom = shares.iloc[0], shares.iloc[-1]
+    present = shares.loc[shares["n"] > 0]
+    if present.empty:
+        return []
+    top, bottom = present.iloc[0], present.iloc[-1]
     names = labels(group, lang)
-    return [_finding(key, lang, [top["evidence"], bottom["evidence"]],
-                     top=names.get(top[feature], top[feature]), top_n=int(top["n"]),
-                     bottom=names.get(bottom[feature], bottom[feature]),
-                     bottom_n=int(bottom["n"]), total=int(top["total"]))]
+    sep = label("template", "list_separator", lang)
+    none = sep.join(names.get(f, f) for f in shares.loc[shares["n"] == 0, feature])
+    return [_row("finding", key, lang, [top["evidence"], bottom["evidence"]],
+                 top=names.get(top[feature], top[feature]), top_n=int(top["n"]),
+                 bottom=names.get(bottom[feature], bottom[feature]),
+                 bottom_n=int(bottom["n"]), total=int(top["total"]),
+                 none=none or label("template", "none_documented", lang))]
 
 
+# The ages the estimate of need counts (15–64): the finding names the band of these that
+# the fewest municipalities serve, not a band of children outside hikikomori support.
+NEED_AGES = (15, 64)
 
-def _age_finding(data: Dataset, lang: str) -> list[dict]:
+
+def _age_finding(data: Dataset, codes: Sequence[str], lang: str) -> list[dict]:
     summary = age_coverage_summary(age_coverage(data.target_ages, data.municipalities,
-                                                data.services,
-                                                documented_municipalities(data)))
-    summary = summary.loc[summary["n_municipalities"] > 0]
+                                                data.services, codes))
+    summary = summary.loc[(summary["n_municipalities"] > 0)
+                          & (summary["start"] >= NEED_AGES[0])
+                          & (summary["end"] <= NEED_AGES[1])]
     if summary.empty:
         return []
     lowest = summary.sort_values(["n_covered", "start"], kind="stable").iloc[0]
-    key = "age_nobody" if lowest["n_covered"] == 0 else "age_fewest"
-    return [_finding(key, lang, [lowest["evidence"]],
-                     band=label("age_band", lowest["band"], lang),
-                     n=int(lowest["n_covered"]), total=int(lowest["n_municipalities"]))]
+    return [_row("finding", "ages", lang, [lowest["evidence"]],
+                 band=label("age_band", lowest["band"], lang),
+                 n=int(lowest["n_covered"]), n_partial=int(lowest["n_partial"]),
+                 total=int(lowest["n_municipalities"]),
+                 n_no_data=int(lowest["n_no_data"]))]
 
 
-
-def _meeting_finding(data: Dataset, lang: str) -> list[dict]:
-    frequencies = meeting_frequencies(data.meetings, data.municipalities)
-    if frequencies.empty:
+def _network_finding(data: Dataset, codes: Sequence[str], lang: str) -> list[dict]:
+    bodies = network_body_summary(data.network_bodies, data.network_body_members,
+                                  data.municipalities, codes)
+    with_body = bodies.loc[bodies["n_bodies"] > 0]
+    summary = documentation_summary(data, codes)
+    per_year = summary["network_meetings_per_year"].dropna().astype(float)
+    if with_body.empty:
         return []
-    counts = frequencies["status"].value_counts()
-    per_year = frequencies.loc[frequencies["status"] == "counted", "per_year"].astype(float)
-    if per_year.empty:
-        return []
-    return [_finding("meetings", lang, frequencies["evidence"],
-                     n_counted=len(per_year), low=format_number(per_year.min()),
-                     high=format_number(per_year.max()),
-                     median=format_number(round(per_year.median(), 1)),
-                     n_irregular=int(counts.get("irregular", 0)),
-                     n_unstated=int(counts.get("unstated", 0)
-                                    + counts.get("regular_unquantified", 0)))]
-
-
-
-def _body_finding(data: Dataset, lang: str) -> list[dict]:
-    summary = network_body_summary(data.network_bodies, data.network_body_members,
-                                   data.municipalities)
-    if summary.empty:
-        return []
-    return [_finding("bodies", lang, summary["evidence"], n_municipalities=len(summary),
-                     n_bodies=int(summary["n_bodies"].sum()),
-                     total=len(documented_municipalities(data)))]
-
-
-
-def _gap_finding(data: Dataset, focus: str | None, peers: PeerSpec,
-                 lang: str) -> list[dict]:
-    if focus is None:
-        return []
-    benchmark = peer_benchmark(municipality_features(data), data.municipalities, focus,
-                               peers, lang)
-    gaps = peer_gaps(benchmark, top=1, lang=lang)
-    if gaps.empty:
-        return []
-    top = gaps.iloc[0]
-    return [_finding("gap", lang, [top["peer_evidence"]],
-                     focus=_name(data.municipalities, focus, lang), label=top["label"],
-                     n=int(top["n_peers_with"]), total=int(top["n_peers"]))]
-
+    return [_row("finding", "network", lang, with_body["evidence"],
+                 n=len(with_body), total=len(codes), n_stated=len(per_year),
+                 times=_range(per_year, lang) if len(per_year) else "—")]
 
 
 def _change_finding(dataset: Dataset, previous: str | None, edition: str,
@@ -132,33 +167,76 @@ def _change_finding(dataset: Dataset, previous: str | None, edition: str,
         return []
     changes = edition_changes(dataset, previous, edition)
     counts = changes["change"].value_counts()
-    return [_finding("changes", lang, changes["evidence"],
-                     previous=_edition_label(previous, lang),
-                     **{kind: int(counts.get(kind, 0)) for kind in CHANGE_KINDS})]
+    both = len(set(documented_municipalities(edition_dataset(dataset, previous)))
+               & set(documented_municipalities(edition_dataset(dataset, edition))))
+    return [_row("finding", "changes", lang, changes["evidence"],
+                 previous=edition_label(previous, lang), n_both=both,
+                 **{kind: int(counts.get(kind, 0)) for kind in CHANGE_KINDS})]
 
+
+def _caveats(dataset: Dataset, codes: Sequence[str], lang: str) -> list[dict]:
+    coverage = documentation_coverage(dataset.municipalities, codes)
+    missing = dataset.municipalities.loc[~dataset.municipalities[CODE].isin(set(codes))]
+    names = _names(missing, lang).sort_index()
+    sep = label("template", "list_separator", lang)
+    method = label("report", "sources_method", lang)
+    rows = [_row("caveat", key, lang, method=method)
+            for key in ("not_documented", "basis", "rules")]
+    if "population" in missing.columns and dataset.municipalities["population"].notna().any():
+        rows.insert(1, _row("caveat", "estimate", lang, survey=HIKIKOMORI_SURVEY))
+    if len(names):
+        rows.append(_row("caveat", "not_covered", lang, n=len(names),
+                         total=int(coverage.iloc[-1]["n_municipalities"]),
+                         names=sep.join(names)))
+    return rows
 
 
 def summary_findings(dataset: Dataset, edition: str = "fy2024", previous: str | None = None,
-                     focus: str | None = None, peers: PeerSpec = "all",
                      lang: str = "ja") -> pd.DataFrame:
-    """A handful of short sentences for the report's first page, computed from the data
-    of ``edition`` (and its changes since ``previous``; the biggest gap of ``focus``
-    against ``peers``). Templates: ``labels.csv`` group ``finding``.
-
-    Columns: finding, text, evidence.
-    """
+    """The briefing's sentences for ``edition`` (and its changes since ``previous``):
+    the findings, then the caveats. Columns: section, finding, text, evidence."""
     data = edition_dataset(dataset, edition)
+    codes = documented_municipalities(data)
     builders: list[Callable[[], list[dict]]] = [
-        lambda: _scope_finding(data, edition, lang),
+        lambda: _scope_finding(dataset, data, edition, codes, lang),
+        lambda: _size_finding(data, codes, lang),
         lambda: _ranked_finding("channels", channel_coverage(data), "channel", "offered",
                                 "channel", lang),
-        lambda: _age_finding(data, lang),
-        lambda: _meeting_finding(data, lang),
+        lambda: _age_finding(data, codes, lang),
+        lambda: _network_finding(data, codes, lang),
         lambda: _ranked_finding("menus", national_menu_coverage(data), "national_menu",
                                 "runs", "national_menu", lang),
-        lambda: _body_finding(data, lang),
-        lambda: _gap_finding(data, focus, peers, lang),
         lambda: _change_finding(dataset, previous, edition, lang),
+        lambda: _caveats(dataset, codes, lang),
     ]
     rows = [row for build in builders for row in build()]
-    return pd.DataFrame(rows, columns=["finding", "text", "evidence"])
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+# ------------------------------------------------------------------ coverage table
+
+def coverage_display(coverage: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The coverage table as printed: one row per area and the total."""
+    areas = labels("area", lang)
+    shown = coverage.rename(columns={"n_municipalities": "n_in_area"}).assign(
+        area=[areas.get(a, a) if a else label("template", "total", lang)
+              for a in coverage["area"]],
+        share_documented=[_share(v) for v in coverage["share_documented"]])
+    return labelled(shown, ["area", "n_in_area", "n_documented", "population",
+                            "population_documented", "share_documented"], lang)
+
+
+def briefing(dataset: Dataset, edition: str, previous: str | None = None,
+             lang: str = "ja") -> Briefing:
+    """The report's first page (see the module's docstring)."""
+    data = edition_dataset(dataset, edition)
+    codes = documented_municipalities(data)
+    coverage = documentation_coverage(dataset.municipalities, codes)
+    view = View("documentation_coverage", label("view", "documentation_coverage_title", lang),
+                label("view", "documentation_coverage_lead", lang), coverage, None,
+                label("view", "documentation_coverage_sources", lang),
+                coverage_display(coverage, lang))
+    return Briefing(label("view", "findings_title", lang),
+                    label("view", "findings_lead", lang).format(
+                        edition=edition_label(edition, lang)),
+                    view, summary_findings(dataset, edition, previous, lang))
