@@ -15,6 +15,7 @@ from analysis.core.labels import label
 from analysis.dataset.tables import load_dataset, load_municipalities
 from analysis.present.comparison import comparison_views
 from analysis.present.display import figure_alt
+from analysis.present.view import short_title
 from tests.conftest import ROOT
 
 NETWORK_RESOURCE = re.compile(
@@ -28,9 +29,9 @@ NETWORK_RESOURCE = re.compile(
 CHARTS = ("municipality_summary", "channel_coverage", "age_coverage", "meeting_frequencies",
           "national_menu_coverage", "network_body_composition", "establishment_timeline",
           "service_map", "collaborations")
-TABLES = (*CHARTS, "documentation_coverage", "key_findings", "age_coverage_summary",
-          "meeting_intensity", "network_body_summary", "edition_changes",
-          "edition_discrepancies")
+TABLES = (*CHARTS, "age_coverage_summary", "meeting_intensity", "network_body_summary",
+          "edition_changes", "edition_discrepancies")
+BRIEFING_TABLES = ("documentation_coverage", "key_findings")  # the first page's data
 
 
 def test_poppler_is_installed() -> None:
@@ -74,7 +75,7 @@ def test_build_writes_every_output(built_report: Path) -> None:
         assert (built_report / name).stat().st_size > 0, name
     assert (built_report / "report.pdf").read_bytes().startswith(b"%PDF")
     tables = {p.stem for p in (built_report / "tables").glob("*.csv")}
-    assert tables == set(TABLES)
+    assert tables == {*TABLES, *BRIEFING_TABLES}
     figures = {p.name for p in (built_report / "figures").iterdir()}
     assert figures == {f"{name}.{ext}" for name in CHARTS for ext in ("png", "svg")}
 
@@ -114,12 +115,15 @@ def test_report_html_has_every_chart(report_html: str) -> None:
 
 
 def test_every_chart_and_table_names_its_sources(report_html: str) -> None:
-    """Each view's own section carries its sources line, naming a source by title."""
-    titles = list(load_dataset().sources["title"])
+    """Each view's own section carries its sources line, naming a source by its (short)
+    title; a view showing population names the population and survey sources too."""
+    titles = [short_title(t) for t in load_dataset().sources["title"]]
     for name, section in view_sections(report_html).items():
         notes = re.findall(r'<p class="source-note">(.*?)</p>', section, re.S)
         assert notes, name
         assert any(title in note for note in notes for title in titles), (name, notes)
+        if name in ("municipality_summary", "service_map"):
+            assert "住民基本台帳" in notes[-1] and "内閣府" in notes[-1], (name, notes)
 
 
 def test_html_outputs_are_offline(built_report: Path) -> None:

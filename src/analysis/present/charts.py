@@ -596,6 +596,36 @@ def municipality_map(frame: pd.DataFrame, column: str, lang: str = "ja",
 
 # ------------------------------------------------------------- size and documents
 
+# Where a point's name may go, in points from the point: right, below right, left, above …
+_LABEL_OFFSETS = ((4, 3, "left"), (4, -9, "left"), (-4, 3, "right"), (-4, -9, "right"),
+                  (4, 10, "left"), (-4, 10, "right"), (4, -16, "left"), (-4, -16, "right"))
+
+
+def _label_points(ax: object, xs: pd.Series, ys: pd.Series, texts: pd.Series) -> None:
+    """Name every point, each name at the first offset where it overlaps no name placed
+    before (left to right; the last offset tried when all collide): 豊島区 and 新宿区 at
+    nearly one point stay readable. Deterministic: the same data, the same places."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = ax.figure
+    renderer = (figure.canvas if hasattr(figure.canvas, "get_renderer")
+                else FigureCanvasAgg(figure)).get_renderer()
+    placed: list = []
+    for x, y, text in sorted(zip(xs, ys, texts, strict=True)):
+        for dx, dy, align in _LABEL_OFFSETS:
+            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=7, ha=align)
+            box = note.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            note.remove()
+        else:
+            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=7, ha=align)
+            box = note.get_window_extent(renderer)
+        placed.append(box)
+
+
 def size_chart(frame: pd.DataFrame, value: str, lang: str = "ja",
                caption: bool = False) -> Figure:
     """Population (log scale) against what a municipality documents (``frame[value]``),
@@ -614,11 +644,10 @@ def size_chart(frame: pd.DataFrame, value: str, lang: str = "ja",
         ax.scatter(part["population"].astype(float), part[value].astype(float),
                    marker=MARKERS[i], s=40, color=colour, edgecolor=EDGE_COLOUR,
                    linewidth=0.5, label=area_labels[area], zorder=3)
-    for row in known.itertuples(index=False):
-        ax.annotate(getattr(row, _name_column(lang)),
-                    (float(row.population), float(getattr(row, value))),
-                    xytext=(4, 3), textcoords="offset points", fontsize=7)
     ax.set_xscale("log")
+    ax.margins(x=0.08, y=0.1)  # room for the names of the points at the edges
+    _label_points(ax, known["population"].astype(float), known[value].astype(float),
+                  known[_name_column(lang)])
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         lambda x, _: f"{int(x):,}"))
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))

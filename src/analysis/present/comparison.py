@@ -185,7 +185,10 @@ def comparison_views(dataset: Dataset, edition: str, lang: str = "ja",
 
     def view(name: str, table: pd.DataFrame, figure: Figure | None,
              display: pd.DataFrame | None = None) -> View:
-        return make_view(name, dataset, table, figure, lang, max_titles, basis, display)
+        # a view showing population or the estimate names their sources too
+        line = (f"{basis} {label('view', 'population_sources', lang)}"
+                if "population" in table.columns else basis)
+        return make_view(name, dataset, table, figure, lang, max_titles, line, display)
 
     summary = documentation_summary(data, codes)
     ages = age_coverage(data.target_ages, names, data.services, codes)

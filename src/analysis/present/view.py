@@ -34,7 +34,7 @@ TABLE_COLUMNS = {
     "municipality_summary": ["name", "area", "population", "estimated_need",
                              "n_services", "n_services_per_100k", "n_windows",
                              "need_per_window", "n_network_meetings",
-                             "network_meetings_per_year"],
+                             "network_meetings_per_year", "n_sources"],
     "age_coverage_summary": ["band", "n_municipalities", "n_covered", "n_partial",
                              "n_main_group", "n_no_data"],
     "meeting_intensity": ["name", "kind", "n_meetings", "n_counted",
