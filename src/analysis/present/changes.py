@@ -9,8 +9,8 @@ import pandas as pd
 from analysis.compare.changes import ENTITY, edition_changes
 from analysis.core.labels import label, labels
 from analysis.dataset.schema import BY_NAME
-from analysis.dataset.tables import Dataset
-from analysis.present.view import View, edition_label, make_view
+from analysis.dataset.tables import CODE, Dataset
+from analysis.present.view import TABLE_COLUMNS, View, edition_label, labelled, make_view
 
 
 def _value_text(table: str, field: str, value: str, lang: str) -> str:
@@ -70,12 +70,23 @@ def with_sentences(changes: pd.DataFrame, old_edition: str, new_edition: str,
     return changes.assign(sentence=pd.Series(sentences, index=changes.index, dtype=object))
 
 
+def changes_display(changes: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
+    """Changes as printed: grouped by municipality (code order; within one, in the order
+    of the kinds of change), its name on its first row only."""
+    ordered = changes.sort_values(CODE, kind="stable")
+    shown = labelled(ordered, columns, lang).reset_index(drop=True)
+    name = label("column", "name", lang)
+    repeated = ordered[CODE].reset_index(drop=True).duplicated()
+    shown.loc[repeated, name] = ""
+    return shown
+
+
 def edition_change_views(dataset: Dataset, from_edition: str, to_edition: str,
                          lang: str = "ja") -> list[View]:
     changes = with_sentences(edition_changes(dataset, from_edition, to_edition),
                              from_edition, to_edition, lang)
     discrepancies = changes.loc[changes["change"].isin(["changed", "stated_then_dropped"])]
-    return [
-        make_view("edition_changes", dataset, changes, None, lang),
-        make_view("edition_discrepancies", dataset, discrepancies, None, lang),
-    ]
+    return [make_view(name, dataset, frame, None, lang,
+                      display=changes_display(frame, TABLE_COLUMNS[name], lang))
+            for name, frame in (("edition_changes", changes),
+                                ("edition_discrepancies", discrepancies))]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 
 import pandas as pd
 from IPython.display import HTML, display
@@ -20,7 +21,9 @@ from analysis.present.charts import figure_bytes
 # Display columns whose values are names or phrases quoted from the sources.
 NAME_COLUMNS = {"name", "service", "body", "partner", "title", "age_text", "frequency_text",
                 "member_text", "operator"}
-MAX_TABLE_ROWS = 60
+# A printed table shows every row of Tokyo's data (the longest, the edition changes, has
+# about 120); national data is cut here, with a line saying how many rows the CSV has more.
+MAX_TABLE_ROWS = 250
 
 
 def show_html(markup: str) -> None:
@@ -49,24 +52,50 @@ def show_list(items: list[str]) -> None:
     show_html("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
 
 
-def table_html(frame: pd.DataFrame, name_columns: set[str] = frozenset()) -> str:
-    """An escaped HTML table; long tables are cut with a note (the CSV has every row)."""
+# A printed number: 1,234 · 2.5 · 45% · 約1,100人 · 10人未満 — or a value the source does
+# not state. A column of these is right-aligned so its digits line up; text stays left.
+_NUMBER = re.compile(r"^(約)?[\d,.]+(人|%)?$|^about [\d,]+$|^\d+人未満$|^fewer than \d+$")
+
+
+def numeric_columns(frame: pd.DataFrame) -> set[str]:
+    """Columns every non-empty cell of which is a number as printed (or 記載なし)."""
+    absent = {label("template", "not_stated", lang) for lang in ("ja", "en")} | {"", "—"}
+    return {column for column in frame.columns
+            if any(str(v) not in absent for v in frame[column])
+            and all(str(v) in absent or _NUMBER.match(str(v)) for v in frame[column])}
+
+
+def table_html(frame: pd.DataFrame, name_columns: set[str] = frozenset(),
+               csv_name: str = "", lang: str = "ja") -> str:
+    """An escaped HTML table, numbers right-aligned; a table longer than
+    ``MAX_TABLE_ROWS`` is cut, with a line saying how many more rows ``csv_name`` has."""
     shown = frame.head(MAX_TABLE_ROWS)
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in shown.columns)
+    more = len(frame) - len(shown)
+    cut = (f'<p class="source-note">{html.escape(label("template", "table_cut", lang).format(n=more, table=csv_name))}</p>'  # noqa: E501
+           if more else "")
+    numbers = numeric_columns(shown)
+    head = "".join(f'<th scope="col"{_num(c in numbers)}>{html.escape(str(c))}</th>'
+                   for c in shown.columns)
     body = "".join(
-        "<tr>" + "".join(_cell(value, column in name_columns) for column, value in row.items())
+        "<tr>" + "".join(_cell(value, column in name_columns, column in numbers)
+                         for column, value in row.items())
         + "</tr>" for row in shown.to_dict("records"))
-    return f'<table class="result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<table class="result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            f"</table>{cut}")
 
 
-def _cell(value: object, is_name: bool) -> str:
+def _num(is_number: bool) -> str:
+    return ' class="num"' if is_number else ""
+
+
+def _cell(value: object, is_name: bool, is_number: bool = False) -> str:
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     if value is pd.NA:
         text = ""
     inner = html.escape(text)
     if is_name and text:
-        return f'<td><span class="name">{inner}</span></td>'
-    return f"<td>{inner}</td>"
+        return f'<td{_num(is_number)}><span class="name">{inner}</span></td>'
+    return f"<td{_num(is_number)}>{inner}</td>"
 
 
 def figure_html(fig: Figure, alt: str) -> str:
@@ -89,7 +118,7 @@ def show_view(view, lang: str = "ja") -> None:
                  f"{figure_html(view.figure, figure_alt(view, lang))}</div>"]
     if view.display is not None:
         names = {label("column", c, lang) for c in NAME_COLUMNS | {"old_quote", "new_quote"}}
-        parts.append(table_html(view.display, names))
+        parts.append(table_html(view.display, names, f"tables/{view.name}.csv", lang))
     parts.append(f'<p class="source-note"><span class="name">{html.escape(view.sources)}'
                  "</span></p>")
     show_html("".join(parts))
