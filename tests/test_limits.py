@@ -484,7 +484,7 @@ def test_registered_submission_over_a_limit(data_copy: Path, bomb: Path) -> None
     row = {"source_id": "bomb", "file": "submissions/bomb.xlsx", "title": "回答",
            "kind": "steward_submission", "publisher": "武蔵野市", "date": "2025-01-01",
            "sha256": hashlib.sha256(archived.read_bytes()).hexdigest(),
-           "municipality_code": CODE}
+           "municipality_code": CODE, "audience": "public"}
     sources.write_text(text + ",".join(row.get(c, "") for c in header) + "\n",
                        encoding="utf-8")
     rows = len(text.splitlines()) + 1
