@@ -128,9 +128,11 @@ def test_killed_build_leaves_the_previous_report(subset_out: Path, fault: str,
 
 
 class _TextOutsideNamesAndQuotes(HTMLParser):
-    """Collects visible text that is not inside class="name" / class="quote" elements."""
+    """Collects visible text that is not inside class="name" / class="quote" elements, nor
+    in identifiers set as code (file paths, row ids, hashes)."""
 
-    SKIP = {"style", "script", "title"}
+    SKIP = {"style", "script", "title", "code"}
+    EXEMPT_CLASSES = {"name", "quote", "fact-id", "hash", "ids"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -141,7 +143,7 @@ class _TextOutsideNamesAndQuotes(HTMLParser):
         if tag in ("br", "img", "meta", "link", "hr", "input", "col"):
             return
         classes = dict(attrs).get("class") or ""
-        exempt = tag in self.SKIP or bool({"name", "quote"} & set(classes.split()))
+        exempt = tag in self.SKIP or bool(self.EXEMPT_CLASSES & set(classes.split()))
         self.stack.append(exempt or (bool(self.stack) and self.stack[-1]))
 
     def handle_endtag(self, tag: str) -> None:
@@ -153,10 +155,40 @@ class _TextOutsideNamesAndQuotes(HTMLParser):
             self.text.append(data)
 
 
-def japanese_outside_names(page: str) -> list[str]:
+def text_outside_names(page: str) -> list[str]:
     parser = _TextOutsideNamesAndQuotes()
     parser.feed(page)
-    return [t.strip() for t in parser.text if JAPANESE.search(t)]
+    return [t.strip() for t in parser.text if t.strip()]
+
+
+def japanese_outside_names(page: str) -> list[str]:
+    return [t for t in text_outside_names(page) if JAPANESE.search(t)]
+
+
+def _internal_keys() -> set[str]:
+    """Keys a Japanese reader must never see: enum values, table and column names."""
+    from analysis.core.labels import labels
+    from analysis.dataset.schema import ALL_TABLES
+
+    groups = {f.enum for t in ALL_TABLES for f in t.fields if f.enum}
+    keys = {k for g in groups for k in labels(g)} | set(labels("fact_table"))
+    keys |= {f.name for t in ALL_TABLES for f in t.fields}
+    return {k for k in keys if k.isascii() and k not in ("true", "false")}
+
+
+def internal_tokens(page: str) -> list[str]:
+    """snake_case tokens and internal keys in the visible text of a Japanese page, outside
+    names, quotes and identifiers."""
+    keys = _internal_keys()
+    found = []
+    for text in text_outside_names(page):
+        bare = text
+        while re.search(r"「[^「」]*」", bare):  # a name in 「」 is the source's word
+            bare = re.sub(r"「[^「」]*」", "", bare)
+        for token in re.findall(r"[A-Za-z][A-Za-z0-9_]*", bare):
+            if "_" in token or token in keys:
+                found.append(f"{token} in {text[:60]!r}")
+    return found
 
 
 def test_english_output_has_japanese_only_in_names_and_quotes(tmp_path: Path) -> None:
@@ -167,6 +199,14 @@ def test_english_output_has_japanese_only_in_names_and_quotes(tmp_path: Path) ->
                  live / "index.html"):
         assert japanese_outside_names(page.read_text(encoding="utf-8")) == [], page
     assert 'lang="en"' in (live / "report.html").read_text(encoding="utf-8")
+
+
+def test_internal_token_check_catches_keys() -> None:
+    assert internal_tokens("<p>チャネル：in_person</p>") == ["in_person in 'チャネル：in_person'"]
+    assert internal_tokens("<p>表 meetings の列</p>") == ["meetings in '表 meetings の列'"]
+    assert internal_tokens('<p>出典 <code>tables/age_coverage.csv</code> の列</p>') == []
+    assert internal_tokens('<p><span class="quote">LINE相談</span> と SNS</p>') == []
+    assert internal_tokens("<p>出来事「note「日野市」に記事」が加わりました</p>") == []
 
 
 def test_english_check_catches_japanese() -> None:

@@ -205,6 +205,14 @@ def test_page_one_is_the_briefing(built_report: Path) -> None:
     assert "目次" not in flat or flat.index("要点") < flat.index("目次")
 
 
+def test_no_internal_name_reaches_a_japanese_reader(report_html: str) -> None:
+    """No enum value, table or column name, no snake_case in the report's visible text
+    outside names, quotes and identifiers (file paths, row ids, hashes)."""
+    from tests.test_build import internal_tokens
+
+    assert internal_tokens(report_html) == []
+
+
 def test_no_change_rebuild_is_skipped(built_report: Path, reports_dir: Path) -> None:
     from tests.conftest import run_cli
 

@@ -40,6 +40,17 @@ def paragraph(text: str, css: str = "") -> str:
     return f"<p{attribute}>{html.escape(text)}</p>"
 
 
+# File paths and the evidence column named in a sources line: identifiers a researcher
+# types, set as code (neither translated nor read as prose).
+_IDENTIFIER = re.compile(r"(?:tables|data)/[\w./-]+\.csv|\bevidence\b")
+
+
+def sources_html(text: str) -> str:
+    """A sources line, escaped, its file paths and column name as ``<code>``."""
+    escaped = html.escape(text)
+    return _IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", escaped)
+
+
 def show_heading(text: str, level: int = 2, *, name: bool = False) -> None:
     show_html(heading(text, level, name=name))
 
@@ -119,7 +130,7 @@ def show_view(view, lang: str = "ja") -> None:
     if view.display is not None:
         names = {label("column", c, lang) for c in NAME_COLUMNS | {"old_quote", "new_quote"}}
         parts.append(table_html(view.display, names, f"tables/{view.name}.csv", lang))
-    parts.append(f'<p class="source-note"><span class="name">{html.escape(view.sources)}'
+    parts.append(f'<p class="source-note"><span class="name">{sources_html(view.sources)}'
                  "</span></p>")
     show_html("".join(parts))
 
@@ -137,7 +148,7 @@ def briefing_html(briefing, lang: str = "ja") -> str:
     return (f'<section class="briefing">{heading(briefing.title, 2)}'
             f"{paragraph(briefing.lead)}{heading(coverage.title, 3)}"
             f"{table_html(coverage.display)}"
-            f'<p class="source-note">{html.escape(coverage.sources)}</p>'
+            f'<p class="source-note">{sources_html(coverage.sources)}</p>'
             f'{heading(label("view", "briefing_findings", lang), 3)}{items("finding")}'
             f'{heading(label("view", "briefing_caveats", lang), 3)}{items("caveat")}'
             "</section>")
