@@ -186,7 +186,7 @@ def test_musashino_marks_the_gaps_its_visit_record_fills(musashino) -> None:
     assert lines["case_conference"].programmes == ["総合支援調整会議", "支援調整会議"]
     text = handout_text(musashino)
     assert "「若者サポート推進連絡会議」" in text and "「ひきこもりUX女子会」" in text
-    assert "訪問記録（2024年12月3日・内部資料）は比較に含めず" in text
+    assert "訪問記録（令和6年12月3日・内部資料）は比較に含めず" in text
 
 
 def test_a_public_handout_leaves_the_visit_record_out(dataset: Dataset) -> None:

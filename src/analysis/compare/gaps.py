@@ -267,8 +267,8 @@ def peer_examples(dataset: Dataset, code: str, edition: str, feature: str,
     """Up to ``limit`` programmes of other municipalities whose guidebook pages document
     ``feature``, one per municipality: peers of the group first, then the other
     documented municipalities; within each, nearest in population first, then by code.
-    Of one municipality's rows, the one that says most (a stated frequency and ages, a
-    named operator) is chosen, then the first by row id.
+    Of one municipality's rows, the one that says most (a quote naming the programme, a
+    stated frequency and ages, a named operator) is chosen, then the first by row id.
 
     ``exclude``: entity keys already shown (an example of another gap): a municipality
     whose every row is one of them comes after the others of its tier (peers, others).
@@ -303,9 +303,17 @@ def peer_examples(dataset: Dataset, code: str, edition: str, feature: str,
     return pd.DataFrame(chosen, columns=EXAMPLE_COLUMNS)
 
 
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
 def _most_telling(rows: pd.DataFrame) -> dict:
-    """The row that says most (frequency, ages, operator stated), then the first id."""
-    said = ((rows["frequency_text"] != "").astype(int) + (rows["age_text"] != "").astype(int)
+    """The row that says most — a quote that names the programme, a stated frequency,
+    ages, operator — then the first id."""
+    names_it = [_compact(name) in _compact(quote)
+                for name, quote in zip(rows["name"], rows["quote"], strict=True)]
+    said = (pd.Series(names_it, index=rows.index, dtype=int)
+            + (rows["frequency_text"] != "").astype(int) + (rows["age_text"] != "").astype(int)
             + (rows["operator_name"] != "").astype(int))
     return rows.assign(said=said).sort_values(
         ["said", "row_id"], ascending=[False, True], kind="stable").iloc[0].drop(

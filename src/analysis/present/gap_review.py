@@ -72,7 +72,7 @@ MAX_EXAMPLE_GAPS = 6
 EXAMPLES_PER_GAP = 2
 EXAMPLES_WHEN_FEW = 3  # examples per gap when at most FEW_GAPS gaps are shown
 FEW_GAPS = 3
-QUOTE_CHARS = 48
+QUOTE_CHARS = 40
 MUCH_LARGER = 3  # "much larger": the smallest peer has MUCH_LARGER × the population
 MAX_QUESTIONS = 4
 KIND_ORDER = ("special_ward", "city", "town", "village")
@@ -81,6 +81,7 @@ KIND_ORDER = ("special_ward", "city", "town", "village")
 @dataclass(frozen=True)
 class Strength:
     feature: str
+    theme: str
     label: str
     share: str  # 「比較対象6市のうち1市」
     programmes: list[str]
@@ -234,6 +235,11 @@ def _name(context: pd.DataFrame, code: str, lang: str) -> str:
     return str(context.loc[code, "name_en" if lang == "en" else "name"])
 
 
+def _label_or_empty(group: str, key: object, lang: str) -> str:
+    """The label of a code value; "" for a missing one (synthetic data has no area)."""
+    return labels(group, lang).get(key, "") if isinstance(key, str) else ""
+
+
 def _number(value: object) -> str:
     return f"{int(value):,}"
 
@@ -244,7 +250,9 @@ def _facts(context: pd.DataFrame, code: str, lang: str) -> list[tuple[str, str]]
     if pd.notna(row["population"]):
         facts.append((label("gap_review", "fact_population", lang),
                       label("gap_review", "people", lang).format(n=_number(row["population"]))))
-    facts.append((label("gap_review", "fact_area", lang), label("area", row["area"], lang)))
+    if _label_or_empty("area", row["area"], lang):
+        facts.append((label("gap_review", "fact_area", lang),
+                      _label_or_empty("area", row["area"], lang)))
     if isinstance(row["size_band"], str) and row["size_band"]:
         facts.append((label("gap_review", "fact_size", lang),
                       label("size_band", row["size_band"], lang)))
@@ -300,20 +308,21 @@ def _peers_sentence(choice: PeerChoice, context: pd.DataFrame, code: str, units:
         return label("gap_review", "peers_none", lang)
     row = context.loc[code]
     band = row["size_band"]
-    words = {"band": label("size_band", band, lang) if isinstance(band, str) and band else "",
-             "area": label("area", row["area"], lang),
-             "kind": label("municipality_kind", row["kind"], lang),
+    words = {"band": _label_or_empty("size_band", band, lang),
+             "area": _label_or_empty("area", row["area"], lang),
+             "kind": _label_or_empty("municipality_kind", row["kind"], lang),
              "count": units.count()}
     spec = choice.spec if isinstance(choice.spec, str) else "list"
     stepped = dict(choice.stepped_over)
-    if "size" in stepped and spec in ("area", "all"):
+    # a step is said only when its group is known (synthetic data has no bands or areas)
+    size = "size" in stepped and bool(words["band"])
+    area = "area" in stepped and bool(words["area"])
+    if spec in ("area", "all") and (size or area):
         target = label("gap_review", f"target_{spec}", lang).format(**words)
-        if "area" in stepped:
-            return label("gap_review", "stepped_size_area", lang).format(
-                **words, target=target, size_found=_found(stepped["size"], lang),
-                area_found=_found(stepped["area"], lang, also=True))
-        return label("gap_review", "stepped_size", lang).format(
-            **words, target=target, size_found=_found(stepped["size"], lang))
+        key = "stepped_size_area" if size and area else "stepped_size" if size else "stepped_area"
+        return label("gap_review", key, lang).format(
+            **words, target=target, size_found=_found(stepped.get("size", 0), lang),
+            area_found=_found(stepped.get("area", 0), lang, also=size))
     return label("gap_review", f"peers_{spec}", lang).format(**words)
 
 
@@ -338,6 +347,7 @@ def _range_sentence(context: pd.DataFrame, code: str, peers: list[str], name: st
 # --- Sources -------------------------------------------------------------------------
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
+REIWA = (2019, 5, 1)  # the first day of 令和 (令和元年 = 2019)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -376,8 +386,11 @@ class _Sources:
         if not found:
             return text
         year, month, day = (int(p) for p in found.groups())
+        era = ""
+        if self.lang == "ja" and (year, month, day) >= REIWA:  # 令和6年12月3日
+            era, year = label("gap_review", "era_reiwa", "ja"), year - REIWA[0] + 1
         return label("gap_review", "date", self.lang).format(
-            year=year, month=month, day=day, month_name=MONTHS[month - 1])
+            era=era, year=year, month=month, day=day, month_name=MONTHS[month - 1])
 
     def short(self, source_id: str) -> str:
         if source_id not in self.rows.index:
@@ -458,7 +471,7 @@ def _strengths(table: pd.DataFrame, data: Dataset, units: _Units
             ["share", "n_peers_with"], kind="stable")
         chosen = pd.concat([rare, others]).head(MIN_STRENGTHS)
     chosen = chosen.sort_values(["share", "n_peers_with"], kind="stable")
-    strengths = [Strength(row.feature, row.label, units.of(row.n_peers_with),
+    strengths = [Strength(row.feature, row.theme, row.label, units.of(row.n_peers_with),
                           _programmes(data, row.feature, row.focus_evidence))
                  for row in chosen.itertuples()]
     return strengths, not rare.empty
@@ -605,7 +618,9 @@ def _questions(blocks: list[GapExamples], strengths: list[Strength],
             target = plain[1] if len(plain) > 1 else plain[0]
             questions.append(Question("question_who", {"label": target.line.label,
                                                        "name": name}))
-    strength = next((s for s in strengths if s.programmes), None)
+    # a programme (a drop-in, a group, a council) before a way to consult
+    strength = next((s for s in sorted(strengths, key=lambda s: s.theme == "entry")
+                     if s.programmes), None)
     if strength is not None and plain:
         questions.append(Question("question_strength", {
             "programme": strength.programmes[0], "label": strength.label,
