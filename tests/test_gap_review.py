@@ -220,6 +220,10 @@ def test_peer_sentences_say_why_they_step_out(reviews: dict, dataset: Dataset) -
     assert "同じ地域（島しょ部）でもないため、附属資料に掲載されたすべての16区市と比べています" \
         in oshima.peers
     assert "76,460〜928,666人で、どこも大島町（6,589人）よりずっと大きな自治体です" in oshima.peers
+    assert reviews[MUSASHINO].peer_names == ["八王子市", "調布市", "町田市", "日野市", "国立市",
+                                             "狛江市"]
+    assert "比較対象：八王子市・調布市・町田市・日野市・国立市・狛江市" in handout_text(
+        reviews[MUSASHINO])
     english = gap_review(dataset, OSHIMA, EDITION, lang="en").peers
     assert "all 16 municipalities" in english and "Oshima Town (6,589)" in english
 

@@ -160,6 +160,7 @@ class GapReview:
     estimate_caveat: str
     peers: str  # the peer group in words, why it stepped out, the peers' population range
     peer_codes: list[str]
+    peer_names: list[str]
     peer_count: str  # 「6市」
     basis: str
     caveat: str
@@ -199,7 +200,8 @@ def gap_review(dataset: Dataset, code: str, edition: str, peer_group: object = "
         estimate_caveat=label("gap_review", "estimate_caveat", lang),
         peers=_sentences([_peers_sentence(choice, context, code, units, lang),
                           _range_sentence(context, code, choice.codes, name, lang)], lang),
-        peer_codes=list(choice.codes), peer_count=units.count(),
+        peer_codes=list(choice.codes), peer_names=[_name(context, c, lang) for c in choice.codes],
+        peer_count=units.count(),
         basis=_basis(dataset, code, edition, sources, lang),
         caveat=label("gap_review", "caveat", lang),
         strengths_title=label("gap_review", "strengths_title" if rare else
@@ -623,7 +625,7 @@ def _questions(blocks: list[GapExamples], strengths: list[Strength],
                      if s.programmes), None)
     if strength is not None and plain:
         questions.append(Question("question_strength", {
-            "programme": strength.programmes[0], "label": strength.label,
+            "programme": strength.programmes[0], "strength": strength.label,
             "gap": plain[0].line.label}, frozenset({"programme"})))
     filled = next((line for line in lines.values()
                    if line.status == GAP_SUPPLEMENTARY and line.programmes), None)
@@ -684,10 +686,16 @@ def handout_html(review: GapReview) -> str:
     g = functools.partial(label, "gap_review", lang=lang)
     facts = "".join(f"<div><dt>{_e(term)}</dt><dd>{_e(value)}</dd></div>"
                     for term, value in review.facts)
-    about = "".join(f"<div><dt>{_e(g(term))}</dt><dd>{_e(text)}</dd></div>"
-                    for term, text in (("peers_term", review.peers),
-                                       ("basis_term", review.basis),
-                                       ("caveat_term", review.caveat)))
+    sep = label("template", "list_separator", lang)
+    names = ""
+    if review.peer_names:
+        listed = _fill(g("peer_names"), {"names": sep.join(review.peer_names)},
+                       frozenset({"names"}))
+        names = f'<br><span class="gr-small">{listed}</span>'
+    about = "".join(f"<div><dt>{_e(g(term))}</dt><dd>{_e(text)}{extra}</dd></div>"
+                    for term, text, extra in (("peers_term", review.peers, names),
+                                              ("basis_term", review.basis, ""),
+                                              ("caveat_term", review.caveat, "")))
     parts = [
         f'<div class="gap-review" lang="{lang}">',
         '<section class="gr-page gr-page-1">',
