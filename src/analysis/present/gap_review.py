@@ -38,6 +38,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -208,9 +209,7 @@ def gap_review(dataset: Dataset, code: str, edition: str, peer_group: object = "
                               "documented_title", lang),
         strengths=strengths,
         themes=_themes(table, lines, lang),
-        examples_lead=(label("gap_review", "examples_lead_all", lang) if len(blocks) == n_gaps
-                       else label("gap_review", "examples_lead_some", lang).format(
-                           n=n_gaps, shown=len(blocks))),
+        examples_lead=_examples_lead(n_gaps, len(blocks), name, lang),
         examples=blocks,
         questions=_questions(blocks, strengths, lines, name),
         table=table,
@@ -222,6 +221,8 @@ def handout_text(review: GapReview) -> str:
     for pasting into minutes."""
     parser = _Text()
     parser.feed(handout_html(review))
+    parser.close()
+    parser.end_line()
     return "\n".join(parser.lines)
 
 
@@ -341,8 +342,10 @@ def _range_sentence(context: pd.DataFrame, code: str, peers: list[str], name: st
         key = "peers_range_larger"
     elif pd.notna(own) and high * MUCH_LARGER <= int(own):
         key = "peers_range_smaller"
+    span = _number(low) if low == high else label("gap_review", "range", lang).format(
+        low=_number(low), high=_number(high))
     return label("gap_review", key, lang).format(
-        low=_number(low), high=_number(high), name=name,
+        range=span, name=name,
         population=_number(own) if pd.notna(own) else "")
 
 
@@ -558,6 +561,14 @@ def trim_quote(quote: str, limit: int = QUOTE_CHARS) -> str:
     return cut.rstrip("、，,・ ") + "…"
 
 
+def _examples_lead(n_gaps: int, shown: int, name: str, lang: str) -> str:
+    if n_gaps == 0:
+        return label("gap_review", "examples_none", lang).format(name=name)
+    if shown == n_gaps:
+        return label("gap_review", "examples_lead_all", lang)
+    return label("gap_review", "examples_lead_some", lang).format(n=n_gaps, shown=shown)
+
+
 def _example(row: dict, context: pd.DataFrame, sources: _Sources, lang: str) -> Example:
     kinds = labels("operator_type", lang)
     known_kind = row["operator_type"] in ("direct", "outsourced", "partner")
@@ -638,6 +649,10 @@ def _questions(blocks: list[GapExamples], strengths: list[Strength],
         questions.append(Question("question_what", {
             "label": plain[1].line.label, "peer": second.municipality,
             "programme": second.programme, "name": name}, frozenset({"peer", "programme"})))
+    if not questions and strength is not None:  # nothing peers have is missing
+        questions.append(Question("question_share", {
+            "programme": strength.programmes[0], "strength": strength.label},
+            frozenset({"programme"})))
     return questions[:MAX_QUESTIONS]
 
 
@@ -821,34 +836,25 @@ def _example_row(ex: Example, lang: str) -> str:
             f'<br><span class="gr-source">{source}</span></td></tr>')
 
 
-class _Text:
+class _Text(HTMLParser):
     """Visible text of a handout fragment, one line per block (see ``handout_text``)."""
 
-    BLOCKS = {"h1", "h2", "h3", "p", "li", "tr", "dt", "br", "dd"}
+    BLOCKS = frozenset({"h1", "h2", "h3", "p", "li", "tr", "dt", "dd", "br"})
 
     def __init__(self) -> None:
-        from html.parser import HTMLParser
-
-        outer = self
-
-        class Parser(HTMLParser):
-            def handle_starttag(self, tag, attrs):
-                if tag in outer.BLOCKS:
-                    outer._break()
-
-            def handle_data(self, data):
-                outer.current.append(data)
-
-        self.parser = Parser()
+        super().__init__()
         self.lines: list[str] = []
         self.current: list[str] = []
 
-    def _break(self) -> None:
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.BLOCKS:
+            self.end_line()
+
+    def handle_data(self, data: str) -> None:
+        self.current.append(data)
+
+    def end_line(self) -> None:
         text = " ".join("".join(self.current).split())
         if text:
             self.lines.append(text)
         self.current = []
-
-    def feed(self, markup: str) -> None:
-        self.parser.feed(markup)
-        self._break()
