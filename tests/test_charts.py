@@ -15,16 +15,15 @@ from matplotlib.figure import Figure
 from analysis.compare.ages import age_coverage
 from analysis.compare.bodies import body_composition
 from analysis.compare.channels import channel_coverage
+from analysis.compare.context import documentation_summary
 from analysis.compare.evidence import evidence_ids
-from analysis.compare.features import municipality_features
 from analysis.compare.meetings import meeting_frequencies
 from analysis.compare.menus import national_menu_coverage
 from analysis.compare.partnerships import collaboration_edges
-from analysis.compare.peers import peer_benchmark
 from analysis.compare.services import designations, service_counts
 from analysis.compare.timeline import establishment_timeline
 from analysis.core.labels import label
-from analysis.core.paths import DATA_DIR, tidy_dir
+from analysis.core.paths import DATA_DIR
 from analysis.dataset.scope import documented_municipalities, edition_dataset
 from analysis.dataset.tables import TIDY_TABLES, Dataset, load_dataset, load_municipalities
 from analysis.present import charts
@@ -70,9 +69,9 @@ CHARTS: dict[str, ChartBuilder] = {
         designations(d.services, d.municipalities), caption=True),
     "collaborations": lambda d, lang: charts.collaboration_graph(
         collaboration_edges(d.collaborations, d.municipalities), lang, caption=True),
-    "gaps": lambda d, lang: charts.peer_gap_chart(
-        peer_benchmark(municipality_features(d), d.municipalities, _focus(d), "all", lang),
-        lang, caption=True),
+    "size": lambda d, lang: charts.size_chart(
+        documentation_summary(d, documented_municipalities(d)), "n_services", lang,
+        caption=True),
 }
 
 
@@ -177,20 +176,9 @@ def test_collaboration_graph_marks_unnamed_partners() -> None:
         <= set(texts)
 
 
-def test_peer_gap_chart_titles_focus_and_peers() -> None:
-    data = EDGE_CASES["fy2024"]
-    benchmark = peer_benchmark(municipality_features(data), data.municipalities, MUSASHINO,
-                                       "all", "en")
-    texts = _texts(charts.peer_gap_chart(benchmark, "en", top=5))
-    assert "Musashino City against its peers (all documented municipalities)" in texts
-
-
-@pytest.mark.skipif(not (tidy_dir(DATA_DIR) / "services.csv").exists(),
-                    reason="the curated data has not landed in data/tidy/ yet")
 def test_charts_render_for_the_real_data() -> None:
     data = edition_dataset(load_dataset(DATA_DIR), "fy2024")
-    if data.services.empty:
-        pytest.skip("data/tidy/services.csv has no fy2024 rows")
+    assert not data.services.empty
     for chart, build in CHARTS.items():
         fig = build(data, "ja")
         assert charts.figure_bytes(fig, "png", dpi=30).startswith(b"\x89PNG"), chart

@@ -27,7 +27,7 @@ from analysis.compare.features import THEMES, municipality_features
 from analysis.compare.meetings import meeting_frequencies, meeting_intensity
 from analysis.compare.menus import national_menu_coverage
 from analysis.compare.partnerships import collaboration_edges
-from analysis.compare.peers import default_peer_group, peer_benchmark, peer_gaps, peer_group
+from analysis.compare.peers import default_peer_group, peer_benchmark, peer_group
 from analysis.compare.services import designations, service_counts
 from analysis.compare.timeline import establishment_timeline
 from analysis.core.labels import labels
@@ -591,13 +591,6 @@ def test_peer_benchmark_and_ranked_gaps(fy2024: Dataset) -> None:
     # 居場所 is one line, evidenced by the programme, its menu and its meetings
     drop_in = one(benchmark, feature="drop_in")
     assert drop_in["family"] == "participation" and drop_in["n_peers_with"] == 2
-    gaps = peer_gaps(benchmark)
-    assert gaps["rank"].tolist() == list(range(1, len(gaps) + 1))
-    # by theme, then commonest first
-    themes = [THEMES.index(f) for f in gaps["family"]]
-    assert themes == sorted(themes)
-    assert one(gaps, feature="email")["text"] == (
-        "メールで相談できる（比較対象2区市町村のうち1、50%）")
 
 
 def test_peer_benchmark_with_an_explicit_list_and_english(fy2024: Dataset) -> None:
@@ -613,7 +606,7 @@ def test_peer_benchmark_with_no_documented_peer(fy2024: Dataset) -> None:
     benchmark = peer_benchmark(municipality_features(fy2024), fy2024.municipalities,
                                CHIYODA, "area")
     assert (benchmark["n_peers"] == 0).all() and benchmark["peer_share"].isna().all()
-    assert peer_gaps(benchmark).empty
+    assert not benchmark["gap"].any()
 
 
 # ------------------------------------------------------------------ edition changes

@@ -23,7 +23,6 @@ import pandas as pd
 
 from analysis.compare.evidence import join_ids, names_frame
 from analysis.compare.features import THEMES, feature_label
-from analysis.core.labels import label
 from analysis.dataset.population import nearest_by_population
 from analysis.dataset.tables import CODE
 
@@ -149,33 +148,4 @@ def peer_benchmark(feature_frame: pd.DataFrame, municipalities: pd.DataFrame, fo
         .loc[:, ["focus_code", "focus_name", "focus_name_en", "peer_group", "family",
                  "feature", "label", "focus_has", "focus_evidence", "n_peers",
                  "n_peers_with", "peer_share", "peer_evidence", "gap"]]
-    )
-
-
-def peer_gaps(benchmark: pd.DataFrame, top: int | None = None,
-              lang: str = "ja") -> pd.DataFrame:
-    """The features the focus is not documented to have, by theme, commonest among peers
-    first, with a plain sentence that states the denominator.
-
-    Columns: rank, family, feature, label, text, n_peers_with, n_peers, peer_share,
-    peer_evidence.
-    """
-    template = label("template", "gap", lang)
-    theme_rank = {theme: i for i, theme in enumerate(THEMES)}
-    gaps = (
-        benchmark.loc[benchmark["gap"]]
-        .assign(theme_rank=lambda df: df["family"].map(theme_rank))
-        .sort_values(["theme_rank", "peer_share", "n_peers_with"],
-                     ascending=[True, False, False], kind="stable")
-        .head(top)
-        .reset_index(drop=True)
-    )
-    return (
-        gaps.assign(rank=range(1, len(gaps) + 1),
-                    text=[template.format(label=lab, n=n, total=t, share=f"{s:.0%}")
-                          for lab, n, t, s in zip(gaps["label"], gaps["n_peers_with"],
-                                                  gaps["n_peers"], gaps["peer_share"],
-                                                  strict=True)])
-        .loc[:, ["rank", "family", "feature", "label", "text", "n_peers_with", "n_peers",
-                 "peer_share", "peer_evidence"]]
     )

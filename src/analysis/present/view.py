@@ -44,7 +44,6 @@ TABLE_COLUMNS = {
                              "n_member_types", "first_established", "last_established"],
     "edition_discrepancies": ["name", "sentence", "old_quote", "new_quote"],
     "edition_changes": ["name", "sentence"],
-    "peer_gaps": ["rank", "text"],
 }
 # Columns whose values are keys of a label group.
 _ENUM_COLUMNS = {"kind": "meeting_kind", "change": "change", "band": "age_band",
