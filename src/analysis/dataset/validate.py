@@ -26,7 +26,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from analysis.core.codes import code_problem
-from analysis.dataset import schema
+from analysis.dataset import journal, schema
 from analysis.dataset.tables import TableReadError, decode_csv_bytes
 from analysis.text import normalize
 from analysis.text.sources import normalize_for_match, quote_spans, split_sections
@@ -132,6 +132,11 @@ def load(root: Path | str) -> tuple[DataSet, list[Problem]]:
     root = Path(root)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    if journal.pending(root):  # some files may be the new ones, some the old
+        problems.append(Problem(journal.JOURNAL_DIR, 0, "", "", "an import into this "
+                                "directory is in progress or was interrupted",
+                                "when no import is running, `python -m analysis validate` "
+                                "finishes or undoes it"))
     for table in schema.ALL_TABLES:
         frame, found = read_table(root, table)
         problems += found
