@@ -12,6 +12,7 @@ import datetime
 import difflib
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +40,11 @@ from analysis.excel.layout import (
 META_KEYS = ("municipality_code", "municipality_name", "title", "publisher", "date",
              "template_version")
 OPTIONAL_COLUMNS = ("note", PREFILLED_FROM)  # a sheet without them is still readable
+# What a damaged .xlsx raises while it is opened: a broken zip (also a broken deflate stream,
+# zlib.error), broken XML inside it (ElementTree's and lxml's parse errors are
+# SyntaxErrors), or openpyxl's own complaints.
 _BAD_FILE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
-             OSError, EOFError)
+             OSError, EOFError, zlib.error, SyntaxError)
 
 
 @dataclass(frozen=True, order=True)
