@@ -551,3 +551,12 @@ def test_a_pending_journal_is_a_validation_problem(import_case: dict, tmp_path: 
     problems = validate(data)[1]
     assert [p.file for p in problems] == [journal.JOURNAL_DIR]
     assert "in progress or was interrupted" in problems[0].message
+
+
+def test_debug_shows_the_traceback_of_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_main("build", "--edition", "fy1999")
+    assert code == 1 and "Traceback" not in err and err.startswith("error: --edition")
+    monkeypatch.setenv("ANALYSIS_DEBUG", "1")
+    code, _, debug = run_main("build", "--edition", "fy1999")
+    assert code == 1 and "Traceback (most recent call last)" in debug
+    assert debug.splitlines()[-1] == err.strip()
