@@ -482,17 +482,21 @@ POINTS = {  # fault point → the data after recovery: as before the import, or 
 }
 
 
-def apply_killed_at(plan, data: Path, point: str) -> int:
-    """Apply ``plan`` in a forked child that the fault hook kills at ``point``; its exit
-    code (``-SIGKILL`` when killed)."""
+def killed_at(point: str, function, *args) -> int:
+    """Run ``function(*args)`` in a forked child that the fault hook kills at ``point``;
+    its exit code (``-SIGKILL`` when killed)."""
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
         try:
             os.environ["ANALYSIS_FAULT"] = point
-            apply_plan(plan, data)
+            function(*args)
         finally:
             os._exit(0)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def apply_killed_at(plan, data: Path, point: str) -> int:
+    return killed_at(point, apply_plan, plan, data)
 
 
 def assert_recovered(data: Path, case: dict, expected: str, announced: bool) -> None:
@@ -560,3 +564,25 @@ def test_debug_shows_the_traceback_of_a_user_error(monkeypatch: pytest.MonkeyPat
     code, _, debug = run_main("build", "--edition", "fy1999")
     assert code == 1 and "Traceback (most recent call last)" in debug
     assert debug.splitlines()[-1] == err.strip()
+
+
+def test_a_journal_whose_staged_copy_is_gone_or_damaged(tmp_path: Path) -> None:
+    (tmp_path / "tidy").mkdir()
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / "tidy" / name).write_text("x\n1\n")
+    new = {"tidy/a.csv": b"x\n1\n2\n", "tidy/b.csv": b"x\n1\n3\n"}
+    assert killed_at("import:between_replacements", journal.replace_files, tmp_path,
+                     new) == -signal.SIGKILL
+    staged = sorted((tmp_path / journal.JOURNAL_DIR).glob("0*"))
+    staged[0].unlink()  # a.csv was replaced already: its copy is not needed
+    assert "as after it" in journal.recover(tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in new} == new
+
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / "tidy" / name).write_text("x\n1\n")
+    assert killed_at("import:after_commit", journal.replace_files, tmp_path,
+                     new) == -signal.SIGKILL
+    sorted((tmp_path / journal.JOURNAL_DIR).glob("0*"))[1].write_bytes(b"x\n")
+    with pytest.raises(journal.UserError, match="cannot be finished"):
+        journal.recover(tmp_path)
+    assert (tmp_path / "tidy" / "b.csv").read_text() == "x\n1\n"  # nothing half-done

@@ -327,7 +327,9 @@ def mutate_workbook(content: bytes, draw: Draw) -> bytes:
     if how == "bytes":
         if not content:
             return content
-        position = draw(st.integers(0, len(content) - 1))
+        # not integers(0, len - 1): a re-saved workbook's length varies with the time of
+        # saving (openpyxl stamps it), and hypothesis needs the same draws to replay
+        position = draw(st.integers(0, 2**20)) % len(content)
         if draw(st.booleans()):
             return content[:position]
         return content[:position] + bytes([content[position] ^ 0xFF]) + content[position + 1:]

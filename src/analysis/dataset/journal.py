@@ -7,7 +7,8 @@ workbook. A rename is atomic for one file only, so the change is written ahead:
 2. ``journal.json``, listing each target with the sha256 of its new content, is written
    under a temporary name and renamed into place — the commit point;
 3. each target is replaced (temporary file, flush, rename);
-4. ``journal.json`` is removed, then the journal directory.
+4. the journal directory is renamed (``.import-journal.done``: nothing left to replay),
+   then removed.
 
 A process killed before 2 has not touched the data: the next command removes the journal
 directory (rolled back). A process killed after 2 left a committed journal: the next
@@ -36,6 +37,7 @@ from analysis.core.faults import fault_point
 
 JOURNAL_DIR = ".import-journal"
 JOURNAL_FILE = "journal.json"
+DONE_DIR = ".import-journal.done"  # a finished journal, renamed before it is removed
 _REPLACING = ".import.tmp"  # suffix of a target's temporary file while it is replaced
 
 
@@ -128,23 +130,24 @@ def _roll_forward(data_dir: Path, listed: list[dict]) -> None:
 
 
 def _finish(journal: Path) -> None:
-    (journal / JOURNAL_FILE).unlink()  # from here on, nothing is left to replay
-    fsync_directory(journal)
-    shutil.rmtree(journal)
+    done = journal.with_name(DONE_DIR)
+    os.replace(journal, done)  # one rename: from here on, nothing is left to replay
     fsync_directory(journal.parent)
+    shutil.rmtree(done)
 
 
 def recover(data_dir: Path) -> str | None:
     """Finish or undo a change that a killed process left in ``data_dir``; say what was
     done (``None``: nothing was pending — the usual case costs one ``stat``)."""
     data_dir = Path(data_dir)
-    if not (data_dir / JOURNAL_DIR).exists():
+    if not ((data_dir / JOURNAL_DIR).exists() or (data_dir / DONE_DIR).exists()):
         return None
     with data_lock(data_dir):
         return recover_locked(data_dir)
 
 
 def recover_locked(data_dir: Path) -> str | None:
+    shutil.rmtree(data_dir / DONE_DIR, ignore_errors=True)  # finished; killed while removed
     journal = data_dir / JOURNAL_DIR
     if not journal.exists():
         return None
@@ -156,12 +159,16 @@ def recover_locked(data_dir: Path) -> str | None:
                 "staged files were removed (the data are as before it)")
     listed = json.loads(record.read_bytes())["files"]
     for entry in listed:
-        _checked_relative(entry["path"])
+        target = data_dir / _checked_relative(entry["path"])
         staged = journal / entry["staged"]
-        if not staged.is_file() or sha256_hex(staged.read_bytes()) != entry["sha256"]:
-            raise UserError(f"{staged}: the interrupted import cannot be finished (its staged "
-                            "copy is damaged); restore the data directory from version "
-                            f"control (git checkout -- {data_dir}) and run the import again")
+        if staged.is_file() and sha256_hex(staged.read_bytes()) == entry["sha256"]:
+            continue
+        if target.is_file() and sha256_hex(target.read_bytes()) == entry["sha256"]:
+            shutil.copyfile(target, staged)  # already replaced: replaying it changes nothing
+            continue
+        raise UserError(f"{staged}: the interrupted import cannot be finished (its staged "
+                        "copy is damaged); restore the data directory from version "
+                        f"control (git checkout -- {data_dir}) and run the import again")
     _roll_forward(data_dir, listed)
     _finish(journal)
     return (f"{data_dir}: finished an import that was interrupted "
