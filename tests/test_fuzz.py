@@ -30,6 +30,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from analysis.cli import main
 from analysis.core.errors import UserError
 from analysis.dataset import schema
+from analysis.dataset.validate import validate
 from analysis.excel import submit
 from analysis.excel.layout import EVIDENCE, FIRST_DATA_ROW, KEY_ROW
 from analysis.excel.template import make_template
@@ -342,7 +343,9 @@ def mutate_workbook(content: bytes, draw: Draw) -> bytes:
         for _ in range(draw(st.integers(1, 4))):
             row = draw(st.integers(1, ws.max_row + 1))
             column = draw(st.integers(1, ws.max_column + 1))
-            with contextlib.suppress(IllegalCharacterError):  # Excel refuses them too
+            # Excel refuses those characters too; a merged cell (made by an earlier
+            # mutation) has no value of its own
+            with contextlib.suppress(IllegalCharacterError, AttributeError):
                 ws.cell(row=row, column=column, value=draw(workbook_values))
     else:
         change = draw(st.sampled_from(["remove", "rename", "delete_row", "insert_column",
@@ -409,3 +412,16 @@ def test_a_workbook_with_damaged_compressed_data_is_a_user_error(workbook_case: 
                          content[position + 1:])
         with pytest.raises(UserError, match="not a readable Excel workbook"):
             submit.plan_import(path, "fuzz_submission", workbook_case["data"])
+
+
+def test_rows_longer_than_the_header_are_a_problem_not_a_traceback(table_dir: Path) -> None:
+    # Found by the fuzzing above: with one quote of sources.csv lost, every row had one
+    # cell more than the header; pandas then took the first column as the index, and
+    # validate raised ValueError (int('fy2024_main')) instead of reporting a problem.
+    sources = table_dir / schema.SOURCES.path
+    content = sources.read_bytes()
+    position = content.index(b'"')
+    with replaced({sources: content[:position] + content[position + 1:]}):
+        problems = validate(table_dir)[1]
+    assert [(p.file, p.row, p.message) for p in problems] == [
+        (schema.SOURCES.path, 2, "has more cells than the header row")]

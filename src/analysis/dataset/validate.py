@@ -98,7 +98,26 @@ def read_table(root: Path, table: schema.Table) -> tuple[pd.DataFrame | None, li
     except (pd.errors.ParserError, ValueError) as error:
         return None, [Problem(name, 0, "", "", f"not readable as CSV: {error}",
                               "export the sheet as CSV with a header row")]
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas silently makes the first column the index when the rows have one cell
+        # more than the header (e.g. a quote lost from a quoted cell shifts the commas)
+        return None, [Problem(name, _first_long_row(text), "", "",
+                              "has more cells than the header row",
+                              "look for a stray comma or a missing quote in that row")]
     return frame, column_problems(frame, table)
+
+
+def _first_long_row(text: str) -> int:
+    """The spreadsheet row (header = 1) of the first record longer than the header."""
+    import csv
+    import io
+
+    try:
+        records = [record for record in csv.reader(io.StringIO(text, newline="")) if record]
+    except csv.Error:
+        return 0
+    return next((number for number, record in enumerate(records, start=1)
+                 if len(record) > len(records[0])), 0)
 
 
 def column_problems(frame: pd.DataFrame, table: schema.Table) -> list[Problem]:
