@@ -586,3 +586,17 @@ def test_a_journal_whose_staged_copy_is_gone_or_damaged(tmp_path: Path) -> None:
     with pytest.raises(journal.UserError, match="cannot be finished"):
         journal.recover(tmp_path)
     assert (tmp_path / "tidy" / "b.csv").read_text() == "x\n1\n"  # nothing half-done
+
+
+@pytest.mark.parametrize(("table", "content"), [
+    ("raw/sources.csv", b"garbage\n"),
+    ("reference/municipalities.csv", b"x,y\n"),
+    ("tidy/services.csv", b""),
+])
+def test_a_build_from_unreadable_data_lists_the_problems(table: str, content: bytes,
+                                                         tmp_path: Path) -> None:
+    data = write_subset(tmp_path / "data")
+    (data / table).write_bytes(content)
+    code, _, err = run_main("build", "--data", str(data), "--out", str(tmp_path / "r"))
+    assert code == 1 and "Traceback" not in err
+    assert "does not validate" in err and f"  {table}:" in err, err

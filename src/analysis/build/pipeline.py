@@ -194,7 +194,8 @@ def build(options: BuildOptions) -> Path:
     directory or a missing library ends in an EnvironmentProblem naming the path, the cause
     and what to do; the partial build is removed and the previous report is unchanged.
     """
-    options = check_options(options)
+    with reading_data(options.data_dir):
+        options = check_options(options)
     out_dir = Path(options.out_dir)
     try:
         check_environment(options)
@@ -228,7 +229,8 @@ def check_environment(options: BuildOptions) -> None:
 
 def _build_locked(options: BuildOptions) -> Path:
     out_dir = Path(options.out_dir)
-    jobs = plan_jobs(options)
+    with reading_data(options.data_dir):
+        jobs = plan_jobs(options)
     inputs = inputs_digest(Path(options.data_dir))
     build_key = _build_key(options, jobs, inputs)
     live = out_dir / options.publish_name
@@ -319,6 +321,18 @@ def _in_thread(function, *args) -> Future:
     future = pool.submit(function, *args)
     pool.shutdown(wait=False)
     return future
+
+
+@contextlib.contextmanager
+def reading_data(data_dir: Path) -> Iterator[None]:
+    """Options and planning read the data before it is validated (the validation runs
+    beside the notebooks): a missing column or an unreadable table found there is reported
+    as the validator's located problems, not as a traceback."""
+    try:
+        yield
+    except (KeyError, ValueError, FileNotFoundError):
+        check_data(Path(data_dir))  # raises UserError with the problems
+        raise  # the data are valid: a bug
 
 
 def check_data(data_dir: Path, shown: int = 20) -> None:
