@@ -9,6 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-based tests (hypothesis): "default" keeps the suite quick; the long run is
+# HYPOTHESIS_PROFILE=long (see README, "When things go wrong"). No deadline: the examples
+# validate data, whose time varies on a shared machine.
+settings.register_profile("default", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = "1735689600"  # 2025-01-01: fixed build date, so builds are comparable

@@ -1,17 +1,23 @@
 """Command line: ``python -m analysis <command>`` (also installed as ``hikikomori-analysis``).
 
-User mistakes end with a one-paragraph message and a non-zero exit, never a traceback.
+User mistakes end with a one-paragraph message and a non-zero exit, never a traceback; so
+do problems of the machine (a full disk, no permission, a read-only file system, a missing
+library: ``analysis.core.errors.environment_problem``). ``--debug`` (or ``ANALYSIS_DEBUG=1``)
+shows the traceback as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from analysis.core.errors import UserError
+from analysis.build.lock import BuildBusy
+from analysis.core.errors import UserError, environment_problem
 from analysis.core.paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from analysis.excel import commands as excel_commands
 
@@ -60,6 +66,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the notebooks on this Dask scheduler (e.g. tcp://host:8786; "
                        "needs the 'dask' extra and workers that see the same paths)")
+    build.add_argument("--no-wait", action="store_true",
+                       help="if another build of the same --out is running, stop at once "
+                       "(exit 75) instead of waiting for it")
 
     validate = commands.add_parser(
         "validate", help="check a data directory: schema, references, quotes, derived values")
@@ -121,6 +130,9 @@ def make_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     synth.add_argument("--prefecture", metavar="PP", default=None,
                        help="draw from one prefecture only (2-digit code, e.g. 13)")
+    for command in commands.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="show the traceback of an error (also: ANALYSIS_DEBUG=1)")
     return parser
 
 
@@ -134,7 +146,7 @@ def run_build(args: argparse.Namespace) -> int:
                            warm=not args.cold, progress=not args.quiet,
                            notebooks_dir=args.notebooks,
                            only=tuple(k.strip() for k in args.only.split(",") if k.strip()),
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler, wait=not args.no_wait)
     if args.jobs is not None:
         options = replace(options, jobs=args.jobs)
     live = build(options)
@@ -205,16 +217,48 @@ COMMANDS = {"build": run_build, "validate": run_validate, "extract": run_extract
             "synth": run_synth, **excel_commands.COMMANDS}
 
 
+def recover_data(args: argparse.Namespace) -> None:
+    """Finish or undo an import that a killed process left half-applied, before a command
+    reads the data (``analysis.dataset.journal``)."""
+    from analysis.dataset.journal import recover
+
+    data_dir = getattr(args, "data", None)
+    if isinstance(data_dir, Path) and data_dir.is_dir():
+        done = recover(data_dir)
+        if done:
+            print(done, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("ANALYSIS_DEBUG", "") not in ("", "0")
     try:
+        recover_data(args)
         return COMMANDS[args.command](args)
+    except BuildBusy as error:
+        return _report(error, debug, EXIT_BUSY)
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return _report(error, debug)
+    except OSError as error:  # the machine's, not the user's input: one line, or a bug
+        problem = environment_problem(error)
+        if problem is None:
+            raise
+        return _report(problem, debug, cause=error)
     except KeyboardInterrupt:
         print("interrupted: nothing was published", file=sys.stderr)
         return 130
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: another build holds the output directory; try again later
+
+
+def _report(error: Exception, debug: bool, code: int = 1,
+            cause: BaseException | None = None) -> int:
+    """The error's message as ``error: …`` (after its traceback with --debug)."""
+    if debug:
+        traceback.print_exception(cause or error, file=sys.stderr)
+    print(f"error: {error}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

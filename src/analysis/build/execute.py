@@ -19,12 +19,14 @@ import multiprocessing.queues  # noqa: F401
 import multiprocessing.synchronize  # noqa: F401
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.build.cache import restore_entry, store_entry
 from analysis.core.errors import BuildError
 from analysis.core.paths import NOTEBOOKS_DIR, PACKAGE_DIR
 
@@ -195,10 +197,25 @@ _WARM_UP_CODE = (
 )
 
 
+# An error of the worker initializer, raised again by the worker's first job: raised in the
+# initializer it would only break the pool ("a child process terminated abruptly") and
+# print its traceback from the worker; raised by a job it reaches the build and the user as
+# that job's error (e.g. a missing library, mapped by analysis.core.errors).
+_warm_up_error: Exception | None = None
+
+
 def _warm_up() -> None:
     """Worker initializer: start the kernel and import, in it and here, what every notebook
     and every rendering needs, while the main process is still validating the data. The
     kernel imports while this process imports (1.6 s and 2.4 s measured): both at once."""
+    global _warm_up_error
+    try:
+        _start_warm_kernel()
+    except Exception as error:
+        _warm_up_error = error
+
+
+def _start_warm_kernel() -> None:
     client = kernel_client(warm_kernel())
     try:
         client.wait_for_ready(timeout=60)  # the kernel has just started
@@ -265,29 +282,42 @@ def _outputs(job: NotebookJob) -> list[str]:
     return ["ipynb", *job.handout_formats]
 
 
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a worker did for one job: its executed notebook, and a warning for the user
+    (a damaged cache entry that was recomputed) or ``None``."""
+
+    path: Path
+    warning: str | None = None
+
+
 def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
-                warm: bool = True) -> Path:
+                warm: bool = True) -> JobOutcome:
     """Worker entry point: the cached results, or a fresh execution (and rendering of a
-    handout) stored in the cache. Returns the executed notebook in ``work_dir``."""
+    handout) stored in the cache. The executed notebook (and handouts) go to ``work_dir``.
+
+    A cache entry is used only when every file matches the hash recorded with it
+    (``analysis.build.cache``); a damaged one is recomputed, with a warning.
+    """
+    if _warm_up_error is not None:
+        raise _warm_up_error
     entry = cache_dir / key
-    target = job.output(work_dir)
-    if all((entry / f"out.{ext}").exists() for ext in _outputs(job)):
-        for ext in _outputs(job):
-            shutil.copyfile(entry / f"out.{ext}", job.output(work_dir, ext))
-        return target
-    execute_job(job, target, warm=warm)
+    outputs = {f"out.{ext}": job.output(work_dir, ext) for ext in _outputs(job)}
+    problem = restore_entry(entry, outputs)
+    if problem is None:
+        return JobOutcome(job.output(work_dir))
+    warning = None
+    if problem != "absent":
+        warning = (f"cache entry {entry.name} ({job.output_stem}) {problem}: discarded, "
+                   "recomputing it")
+    target = execute_job(job, job.output(work_dir), warm=warm)
     if job.handout_formats:
         from analysis.build.render import render_notebook_file
 
         render_notebook_file(target, title=job.title, lang=job.lang,
                              formats=job.handout_formats)
-    partial = cache_dir / f".{key}.{os.getpid()}.tmp"
-    partial.mkdir(parents=True, exist_ok=True)
-    for ext in _outputs(job):
-        shutil.copyfile(job.output(work_dir, ext), partial / f"out.{ext}")
-    shutil.rmtree(entry, ignore_errors=True)
-    os.replace(partial, entry)  # a killed build never leaves a half-written cache entry
-    return target
+    store_entry(entry, outputs)  # a killed build never leaves a half-written cache entry
+    return JobOutcome(target, warning)
 
 
 @dataclass(frozen=True)
@@ -303,13 +333,16 @@ class FollowUp:
 def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_dir: Path,
              n_jobs: int, executor: Executor | None = None, warm: bool = True,
              progress: Callable[[Iterable], Iterable] | None = None,
-             followups: Sequence[FollowUp] = ()) -> dict[str, Path]:
+             followups: Sequence[FollowUp] = (),
+             warn: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Run every job (those not cached) and every follow-up in worker processes; return
     output stem → executed notebook.
 
     ``executor`` is any ``concurrent.futures.Executor``; by default a process pool of
-    ``n_jobs`` workers. The first failure stops the build with its BuildError.
+    ``n_jobs`` workers. The first failure stops the build with its error. ``warn`` gets
+    the workers' warnings (damaged cache entries); by default they go to stderr.
     """
+    warn = warn or _warn_on_stderr
     cache_dir.mkdir(parents=True, exist_ok=True)
     keys = {job.output_stem: job.key(inputs) for job in jobs}
     unknown = [f for f in followups if not f.needs <= keys.keys()]
@@ -350,8 +383,10 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
                 task = running.pop(future)
                 result = future.result()
                 if isinstance(task, NotebookJob):
+                    if result.warning:
+                        warn(result.warning)
                     finished_stems.add(task.output_stem)
-                    yield task, result
+                    yield task, result.path
             fill()
 
     try:
@@ -366,6 +401,10 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
     finally:
         if owned:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warn_on_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def job_keys(jobs: Sequence[NotebookJob], inputs: str) -> dict[str, str]:

@@ -39,6 +39,7 @@ class BuildOptions:
     notebooks_dir: Path = NOTEBOOKS_DIR  # another copy of the notebooks, e.g. edited ones
     only: tuple[str, ...] = ()  # kinds of notebook to build (see NOTEBOOKS); empty: default
     scheduler: str | None = None  # a Dask scheduler's address: run the notebooks there
+    wait: bool = True  # for another build of the same output directory (else: BuildBusy)
 
     @property
     def publish_name(self) -> str:

@@ -12,41 +12,74 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from analysis.build import publish
 from analysis.build.assemble import EXECUTED, combined_report_task, finish_report
+from analysis.build.cache import remove_leftovers as remove_cache_leftovers
 from analysis.build.execute import NotebookJob, inputs_digest, job_keys, run_jobs
 from analysis.build.exports import write_exports
+from analysis.build.integrity import DamagedOutput, verify_build
+from analysis.build.lock import build_lock
 from analysis.build.options import BuildOptions, check_options
 from analysis.build.plan import plan_jobs
-from analysis.core.errors import BuildError, UserError
+from analysis.core.errors import BuildError, UserError, environment_problem
+from analysis.core.faults import fault_point
 
 CACHE = ".cache"
-
-
-
-
-# ---------------------------------------------------------------- checking options -------
-
-
-
-
-
-# ---------------------------------------------------------------- planning ----------------
-
 
 
 # ---------------------------------------------------------------- building ---------------
 
 def build(options: BuildOptions) -> Path:
-    """Build the report for one edition and publish it; return the live report directory."""
-    options = check_options(options)
+    """Build the report for one edition and publish it; return the live report directory.
+
+    One build at a time per output directory (``analysis.build.lock``): a second one waits,
+    or stops at once with ``wait=False``. A full disk, a read-only or forbidden output
+    directory or a missing library ends in an EnvironmentProblem naming the path, the cause
+    and what to do; the partial build is removed and the previous report is unchanged.
+    """
+    with reading_data(options.data_dir):
+        options = check_options(options)
     out_dir = Path(options.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = plan_jobs(options)
+    try:
+        check_environment(options)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with build_lock(out_dir, wait=options.wait):
+            # Under the lock nothing else writes here: whatever a killed build left behind
+            # (a build directory never published, a half-written cache entry) is removed.
+            publish.remove_leftovers(out_dir)
+            remove_cache_leftovers(out_dir / CACHE / "notebooks")
+            return _build_locked(options)
+    except OSError as error:
+        problem = environment_problem(error, where=out_dir, consequence=(
+            "nothing was published; the previous report is unchanged"))
+        if problem is None:
+            raise
+        raise problem from error
+    except BrokenProcessPool as error:
+        raise BuildError("a worker process ended abruptly (out of memory, or killed?); "
+                         "nothing was published and the previous report is unchanged") \
+            from error
+
+
+def check_environment(options: BuildOptions) -> None:
+    """The system libraries and the font the build needs, before anything runs."""
+    from analysis.build.render import pdf_environment_problem
+
+    problem = pdf_environment_problem(pdf="pdf" in options.formats)
+    if problem:
+        raise problem
+
+
+def _build_locked(options: BuildOptions) -> Path:
+    out_dir = Path(options.out_dir)
+    with reading_data(options.data_dir):
+        jobs = plan_jobs(options)
     inputs = inputs_digest(Path(options.data_dir))
     build_key = _build_key(options, jobs, inputs)
     live = out_dir / options.publish_name
@@ -74,26 +107,55 @@ def build(options: BuildOptions) -> Path:
             run_jobs(jobs, inputs=inputs, cache_dir=cache, work_dir=notebooks_dir,
                      n_jobs=options.jobs, executor=executor,
                      warm=options.warm and executor is None, progress=progress,
-                     followups=[combined] if combined else [])
+                     followups=[combined] if combined else [], warn=_warner(options))
         background.result()
         finish_report(jobs, work, options)
         (work / "manifest.json").write_text(json.dumps(
             {"build_key": build_key, "edition": options.edition, "lang": options.lang,
              "municipalities": list(options.municipalities), "formats": list(options.formats),
              "jobs": job_keys(jobs, inputs)}, indent=2, sort_keys=True) + "\n")
-    except BuildError as error:
-        if background is not None and isinstance(background.exception(), UserError):
+        verify_build(work)  # nothing empty or truncated is published
+    except BaseException as error:
+        # The thread writes into the build directory: let it finish before removing that.
+        cause = _settled(background)
+        try:
+            if not isinstance(error, BuildError):
+                raise
+            if isinstance(cause, UserError):
+                raise cause from None  # invalid data: the notebooks failed because of it
+            if isinstance(error, DamagedOutput):
+                raise
+            kept = keep_failed_notebooks(work, out_dir)
+            raise BuildError(f"{error} (executed notebooks kept in {kept}; "
+                             "the previous report is unchanged)") from None
+        finally:
             publish.discard(work)
-            raise background.exception() from None
-        kept = keep_failed_notebooks(work, out_dir)
-        publish.discard(work)
-        raise BuildError(f"{error} (executed notebooks kept in {kept}; "
-                         "the previous report is unchanged)") from None
-    except BaseException:
-        publish.discard(work)
-        raise
     _before_publish_hook()
-    return publish.publish(work, out_dir, options.publish_name)
+    try:
+        return publish.publish(work, out_dir, options.publish_name)
+    except BaseException:
+        if (out_dir / options.publish_name).resolve() != work.resolve():
+            publish.discard(work)  # not swapped in: the previous report is still live
+        raise
+
+
+def _settled(background: Future | None, timeout: float = 60) -> BaseException | None:
+    """The background thread's error once it has finished (``None``: none, or not done)."""
+    if background is None:
+        return None
+    try:
+        return background.exception(timeout=timeout)
+    except (TimeoutError, CancelledError):
+        return None
+
+
+def _warner(options: BuildOptions):
+    """Warnings (a damaged cache entry recomputed) as one line each, above the progress bar."""
+    if not options.progress:
+        return None  # run_jobs prints them on stderr
+    from tqdm import tqdm
+
+    return lambda message: tqdm.write(f"warning: {message}", file=sys.stderr)
 
 
 def _validate_and_export(options: BuildOptions, work: Path) -> None:
@@ -113,6 +175,18 @@ def _in_thread(function, *args) -> Future:
     future = pool.submit(function, *args)
     pool.shutdown(wait=False)
     return future
+
+
+@contextlib.contextmanager
+def reading_data(data_dir: Path) -> Iterator[None]:
+    """Options and planning read the data before it is validated (the validation runs
+    beside the notebooks): a missing column or an unreadable table found there is reported
+    as the validator's located problems, not as a traceback."""
+    try:
+        yield
+    except (KeyError, ValueError, FileNotFoundError):
+        check_data(Path(data_dir))  # raises UserError with the problems
+        raise  # the data are valid: a bug
 
 
 def check_data(data_dir: Path) -> None:
@@ -146,8 +220,7 @@ def job_executor(scheduler: str | None) -> Iterator[Executor | None]:
 def _before_publish_hook() -> None:
     """Fault injection for the tests: ``ANALYSIS_FAULT=before_publish`` kills the build at
     the moment the new report is complete but not yet swapped in."""
-    if os.environ.get("ANALYSIS_FAULT") == "before_publish":
-        os.kill(os.getpid(), 9)
+    fault_point("before_publish")
 
 
 def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob], inputs: str) -> str:

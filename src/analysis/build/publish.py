@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from analysis.core.errors import UserError
+
 BUILDS = ".builds"
 
 
@@ -28,7 +30,7 @@ def publish(build_dir: Path, out_dir: Path, name: str) -> Path:
     out_dir = Path(out_dir)
     live = out_dir / name
     if live.exists() and not live.is_symlink():
-        raise FileExistsError(
+        raise UserError(
             f"{live} is a real directory, not a published build; move it away and build again"
         )
     staging_link = out_dir / f".{name}.swap"
@@ -46,6 +48,24 @@ def remove_stale_builds(out_dir: Path, name: str) -> None:
     current = live.resolve() if live.is_symlink() else None
     for path in (Path(out_dir) / BUILDS).glob(f"{name}-*"):
         if path.resolve() != current:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what killed builds left: build directories that no published link points to,
+    and half-made links. Only safe while holding the output directory's build lock
+    (``analysis.build.lock``): another build's directory would look unpublished too."""
+    out_dir = Path(out_dir)
+    builds = out_dir / BUILDS
+    if not builds.is_dir():
+        return
+    links = [p for p in out_dir.iterdir() if p.is_symlink()]
+    for link in links:
+        if link.name.startswith(".") and link.name.endswith(".swap"):
+            link.unlink(missing_ok=True)
+    published = {link.resolve() for link in links if link.exists()}
+    for path in builds.iterdir():
+        if path.resolve() not in published:
             shutil.rmtree(path, ignore_errors=True)
 
 

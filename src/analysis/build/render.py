@@ -9,10 +9,51 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import nbformat
 
-from analysis.core.fonts import FONT_FAMILY, font_path
+from analysis.core.errors import PDF_LIBRARIES_FIX, EnvironmentProblem
+from analysis.core.fonts import FONT_FAMILY, font_path, font_problem
 from analysis.core.paths import TEMPLATES_DIR
 
 TEMPLATE_NAME = "report"
+# The system libraries WeasyPrint loads, each under the names it tries (weasyprint/text/
+# ffi.py); checked before a build, because WeasyPrint itself prints a page of text and
+# raises from the worker that first imports it.
+PDF_LIBRARIES = {
+    "Pango": ("libpango-1.0.so.0", "libpango-1.0-0", "pango-1.0", "libpango-1.0.dylib"),
+    "PangoFT2": ("libpangoft2-1.0.so.0", "libpangoft2-1.0-0", "pangoft2-1.0",
+                 "libpangoft2-1.0.dylib"),
+    "HarfBuzz": ("libharfbuzz.so.0", "libharfbuzz-0", "harfbuzz", "libharfbuzz.0.dylib"),
+    "fontconfig": ("libfontconfig.so.1", "libfontconfig-1", "fontconfig",
+                   "libfontconfig.1.dylib"),
+    "GObject": ("libgobject-2.0.so.0", "libgobject-2.0-0", "gobject-2.0",
+                "libgobject-2.0.0.dylib"),
+}
+
+
+def pdf_environment_problem(pdf: bool = True) -> EnvironmentProblem | None:
+    """What the machine lacks to build the report: the Japanese font (charts and PDF) and,
+    for a PDF, the system libraries WeasyPrint needs. ``None``: nothing."""
+    problem = font_problem()
+    if problem or not pdf:
+        return problem
+    missing = [name for name, files in PDF_LIBRARIES.items() if not _loadable(files)]
+    if missing:
+        return EnvironmentProblem(
+            f"{PDF_LIBRARIES[missing[0]][0]}: the {', '.join(missing)} "
+            f"librar{'ies are' if len(missing) > 1 else 'y is'} not installed (needed for "
+            f"the PDF) — {PDF_LIBRARIES_FIX}; nothing was built")
+    return None
+
+
+def _loadable(names: tuple[str, ...]) -> bool:
+    import ctypes
+
+    for name in names:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return True
+    return False
 
 
 def notebook_to_html(notebook: nbformat.NotebookNode, *, title: str, lang: str = "ja") -> str:

@@ -29,7 +29,7 @@ from analysis.core import limits
 from analysis.core.codes import code_problem
 from analysis.core.errors import UserError
 from analysis.core.problems import is_cut, listing
-from analysis.dataset import schema
+from analysis.dataset import journal, schema
 from analysis.dataset.source_readers import TEXT_SUFFIXES, read_source_text
 from analysis.dataset.tables import TableReadError, csv_encoding
 from analysis.text import normalize
@@ -114,6 +114,12 @@ def read_table(root: Path, table: schema.Table) -> tuple[pd.DataFrame | None, li
     except (pd.errors.ParserError, ValueError) as error:
         return None, [Problem(name, 0, "", "", f"not readable as CSV: {error}",
                               "export the sheet as CSV with a header row")]
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas silently makes the first column the index when the rows have one cell
+        # more than the header (e.g. a quote lost from a quoted cell shifts the commas)
+        return None, [Problem(name, _first_long_row(text), "", "",
+                              "has more cells than the header row",
+                              "look for a stray comma or a missing quote in that row")]
     problems = column_problems(frame, table)
     if encoding == "cp932":
         problems += lost_character_problems(frame, table)
@@ -136,6 +142,19 @@ def size_over(size: int, limit: int, kind: str) -> str:
     """The measured size and the limit, worded as every limit of the project is."""
     measured, allowed = limits.format_over(size, limit), limits.format_size(limit)
     return f"the file is {measured} (limit {allowed} {kind})"
+
+
+def _first_long_row(text: str) -> int:
+    """The spreadsheet row (header = 1) of the first record longer than the header."""
+    import csv
+    import io
+
+    try:
+        records = [record for record in csv.reader(io.StringIO(text, newline="")) if record]
+    except csv.Error:
+        return 0
+    return next((number for number, record in enumerate(records, start=1)
+                 if len(record) > len(records[0])), 0)
 
 
 def column_problems(frame: pd.DataFrame, table: schema.Table) -> list[Problem]:
@@ -171,6 +190,11 @@ def load(root: Path | str) -> tuple[DataSet, list[Problem]]:
     root = Path(root)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    if journal.pending(root):  # some files may be the new ones, some the old
+        problems.append(Problem(journal.JOURNAL_DIR, 0, "", "", "an import into this "
+                                "directory is in progress or was interrupted",
+                                "when no import is running, `python -m analysis validate` "
+                                "finishes or undoes it"))
     for table in schema.ALL_TABLES:
         frame, found = read_table(root, table)
         problems += found

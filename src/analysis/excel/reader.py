@@ -17,11 +17,11 @@ import datetime
 import difflib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
@@ -63,8 +63,11 @@ if TYPE_CHECKING:  # what load_workbook(read_only=True) gives for a sheet
 READ_META_KEYS = (*META_KEYS, DRAFT_SOURCE_ID, "edition")
 # A sheet without these is still readable (the last three: a draft's reference columns).
 OPTIONAL_COLUMNS = ("note", PREFILLED_FROM, DRAFT_RULE, MATCH_CONFIDENCE, PREVIOUS_ROW)
+# What a damaged .xlsx raises while it is opened: a broken zip (also a broken deflate stream,
+# zlib.error), broken XML inside it (ElementTree's and lxml's parse errors are
+# SyntaxErrors, ParseError among them), or openpyxl's own complaints.
 _BAD_FILE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
-             OSError, EOFError, ParseError)
+             OSError, EOFError, zlib.error, SyntaxError)
 
 
 @dataclass(frozen=True, order=True)

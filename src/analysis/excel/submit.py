@@ -10,7 +10,8 @@ a new row from the new source — other sources' rows are never edited.
 Validation is the project's own: the current data, the new rows, the archived workbook
 and its registry row are staged in a temporary data directory and ``validate`` runs on
 it; its problems are mapped back to workbook cells. ``--apply`` writes exactly the staged
-files: each to a temporary path first, then ``os.replace``.
+files, as one change (``analysis.dataset.journal``: all as before or all as after, even
+if the process is killed).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from analysis.core.codes import code_problem
 from analysis.core.errors import UserError
-from analysis.core.files import temporary_beside
 from analysis.dataset import schema
+from analysis.dataset.journal import replace_files
 from analysis.dataset.validate import DataSet, Problem, validate
 from analysis.excel import facts
 from analysis.excel.layout import (
@@ -74,6 +74,8 @@ class Plan:
     problems: list[WorkbookProblem] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # data-relative path → content
     previous: dict[str, dict[str, str]] = field(default_factory=dict)  # prefilled row facts
+    # data-relative path → sha256 of the file the plan was made from (None: did not exist)
+    based_on: dict[str, str | None] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- inputs ----------------
@@ -120,8 +122,14 @@ def plan_submission(workbook: Path, content: bytes, filled: FilledWorkbook, data
     plan.source = source_row(plan, filled, edition)
     if plan.rows:
         plan.files = staged_files(Path(data_dir), plan)
+        plan.based_on = {relative: _digest_or_none(Path(data_dir) / relative)
+                         for relative in plan.files}
         plan.problems += map_problems(validate_staged(Path(data_dir), plan.files), plan)
     return plan
+
+
+def _digest_or_none(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
 def _known_municipality(plan: Plan, data: DataSet) -> bool:
@@ -429,22 +437,9 @@ def _short(text: str, limit: int = 100) -> str:
 # ---------------------------------------------------------------- applying --------------
 
 def apply_plan(plan: Plan, data_dir: Path) -> list[Path]:
-    """Write the staged files: all to temporary paths first, then replace each.
+    """Write the staged files as one change (``analysis.dataset.journal``): a process killed
+    at any moment leaves the tables and sources.csv all as before or all as after.
 
-    A failure while writing the temporary files leaves the data untouched; the replaces
-    are renames within one directory each, which do not fail half-way.
+    Refused (DataChanged, nothing written) if a file changed since the plan was made.
     """
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for relative, content in plan.files.items():
-            target = Path(data_dir) / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = temporary_beside(target)
-            temporary.write_bytes(content)
-            staged.append((temporary, target))
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-    return [target for _, target in staged]
+    return replace_files(Path(data_dir), plan.files, expected=plan.based_on)
