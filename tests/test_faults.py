@@ -33,7 +33,8 @@ from analysis.core import fonts
 from analysis.core.errors import EnvironmentProblem, environment_problem
 from analysis.dataset import journal
 from analysis.dataset.validate import validate
-from analysis.excel.submit import apply_plan, plan_import
+from analysis.excel.importing import plan_import
+from analysis.excel.submit import apply_plan
 from analysis.excel.template import make_template
 from tests.conftest import EPOCH, ROOT, tree_digest
 from tests.subset import write_subset

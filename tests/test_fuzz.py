@@ -31,7 +31,7 @@ from analysis.cli import main
 from analysis.core.errors import UserError
 from analysis.dataset import schema
 from analysis.dataset.validate import validate
-from analysis.excel import submit
+from analysis.excel import importing, submit
 from analysis.excel.layout import EVIDENCE, FIRST_DATA_ROW, KEY_ROW
 from analysis.excel.template import make_template
 from tests.subset import CODE, write_subset
@@ -294,9 +294,9 @@ def workbook_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                        ("meetings", NEW_MEETING)):
         add_row(workbook, sheet, row)
     workbook.save(base / "filled.xlsx")
-    checked = submit.valid_data(data_dir)
+    checked = importing.valid_data(data_dir)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(submit, "valid_data", lambda directory: checked)
+        patch.setattr(importing, "valid_data", lambda directory: checked)
         yield {"data": data_dir, "workbook": base / "filled.xlsx", "dir": base}
 
 
@@ -369,7 +369,7 @@ def mutate_workbook(content: bytes, draw: Draw) -> bytes:
 
 
 def test_the_fuzzed_workbook_imports_to_start_with(workbook_case: dict) -> None:
-    plan = submit.plan_import(workbook_case["workbook"], "fuzz_submission",
+    plan = importing.plan_import(workbook_case["workbook"], "fuzz_submission",
                               workbook_case["data"], "fy2024")
     assert not plan.problems and len(plan.rows) == 3
 
@@ -385,7 +385,7 @@ def test_import_survives_damaged_workbooks_and_accepts_no_unsourced_quote(
     path.write_bytes(content)
     edition = data.draw(st.sampled_from(["", "fy2024"]), label="edition")
     try:
-        plan = submit.plan_import(path, "fuzz_submission", workbook_case["data"], edition)
+        plan = importing.plan_import(path, "fuzz_submission", workbook_case["data"], edition)
     except UserError as error:
         assert str(error)
         return
@@ -411,7 +411,7 @@ def test_a_workbook_with_damaged_compressed_data_is_a_user_error(workbook_case: 
         path.write_bytes(content[:position] + bytes([content[position] ^ 0xFF]) +
                          content[position + 1:])
         with pytest.raises(UserError, match="not a readable Excel workbook"):
-            submit.plan_import(path, "fuzz_submission", workbook_case["data"])
+            importing.plan_import(path, "fuzz_submission", workbook_case["data"])
 
 
 def test_rows_longer_than_the_header_are_a_problem_not_a_traceback(table_dir: Path) -> None:

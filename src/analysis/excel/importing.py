@@ -15,7 +15,7 @@ from analysis.core.limits import read_workbook
 from analysis.excel.draft_import import plan_draft_import
 from analysis.excel.output import valid_data
 from analysis.excel.reader import read_filled
-from analysis.excel.submit import Plan, check_source_id_syntax, plan_submission
+from analysis.excel.submit import Plan, check_source_id_syntax, plan_submission, record_base
 
 
 def plan_import(workbook: Path, source_id: str, data_dir: Path, edition: str = "") -> Plan:
@@ -27,6 +27,9 @@ def plan_import(workbook: Path, source_id: str, data_dir: Path, edition: str = "
     data = valid_data(data_dir)
     filled = read_filled(content, str(workbook), layout)
     if filled.draft_source_id:
-        return plan_draft_import(workbook, content, filled, data, Path(data_dir), source_id,
+        plan = plan_draft_import(workbook, content, filled, data, Path(data_dir), source_id,
                                  edition)
-    return plan_submission(workbook, content, filled, data, Path(data_dir), source_id, edition)
+    else:
+        plan = plan_submission(workbook, content, filled, data, Path(data_dir), source_id,
+                               edition)
+    return record_base(plan, Path(data_dir))

@@ -122,9 +122,15 @@ def plan_submission(workbook: Path, content: bytes, filled: FilledWorkbook, data
     plan.source = source_row(plan, filled, edition)
     if plan.rows:
         plan.files = staged_files(Path(data_dir), plan)
-        plan.based_on = {relative: _digest_or_none(Path(data_dir) / relative)
-                         for relative in plan.files}
         plan.problems += map_problems(validate_staged(Path(data_dir), plan.files), plan)
+    return plan
+
+
+def record_base(plan: Plan, data_dir: Path) -> Plan:
+    """Note the sha256 of every file the plan would replace, as it was when checked:
+    ``apply_plan`` refuses if one has changed since (another import, an edit)."""
+    plan.based_on = {relative: _digest_or_none(Path(data_dir) / relative)
+                     for relative in plan.files}
     return plan
 
 
