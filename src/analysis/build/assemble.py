@@ -43,7 +43,8 @@ VERSIONED_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "weasypr
 # The combined report's PDF bookmarks, one per section under its table-of-contents title
 # (the section's start marker), with the section's headings below it. A profile's own
 # title (an h1 in a notebook output) is the same words as its section's bookmark, so it
-# gets none; the report's title and 出典と方法 are h1 of markdown cells and keep theirs.
+# gets none; the report's title, 方法とコードブック and the appendix are h1 of markdown
+# cells and keep theirs.
 OUTLINE_CSS = """
 .section-start[data-title] { bookmark-level: 1; bookmark-label: attr(data-title); }
 .jp-OutputArea-output h1 { bookmark-level: none; }

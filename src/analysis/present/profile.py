@@ -42,6 +42,7 @@ from analysis.dataset.population import estimate_text
 from analysis.dataset.scope import (
     edition_dataset,
     edition_source_ids,
+    restrict,
     supplementary_source_ids,
 )
 from analysis.dataset.tables import Dataset
@@ -184,15 +185,17 @@ class _Item:
     part_of: bool = False
 
 
-def _distinct(values: Iterable[str]) -> str:
-    """The different non-empty values (compared folded), in order, joined; a value
-    contained in another adds nothing (直営 beside 直営（生活福祉課生活相談係）)."""
+def distinct_values(values: Iterable[str]) -> str:
+    """The different non-empty values (compared folded), in order, joined; a value that
+    another repeats with a bracketed addition adds nothing (直営 beside
+    直営（生活福祉課生活相談係）). Anything else that differs is shown: 3 beside 13 is a
+    disagreement of the sources, never hidden."""
     seen: dict[str, str] = {}
     for value in values:
         if value:
             seen.setdefault(fold(value), value)
     kept = [value for key, value in seen.items()
-            if not any(key != other and key in other for other in seen)]
+            if not any(other.startswith(key + "(") for other in seen)]
     return JOIN.join(kept)
 
 
@@ -214,9 +217,9 @@ def merge_items(items: Sequence[_Item], references: dict[str, Reference],
                                          for i in same)),
                      any(i.source_id in internal for i in same))
             for same in quotes.values())
-        cells = tuple(_distinct(item.cells[n] for item in group)
+        cells = tuple(distinct_values(item.cells[n] for item in group)
                       for n in range(len(group[0].cells)))
-        facts.append(Fact(_distinct(i.label for i in group), cells, evidence,
+        facts.append(Fact(distinct_values(i.label for i in group), cells, evidence,
                           tuple(sorted({i.row_id for i in group})), group[0].part_of,
                           keys=frozenset({group[0].key})))
     return facts
@@ -235,7 +238,7 @@ def _union(first: Sequence[Evidence], second: Sequence[Evidence]) -> tuple[Evide
 
 
 def join_channels(facts: Sequence[Fact], lang: str = "ja") -> list[Fact]:
-    """The channels of one service for one purpose are one entry (電話・メール・訪問),
+    """The channels of one service for one purpose are one entry (電話、メール、訪問),
     with every quote that states one of them; the channel is the entry's last cell."""
     separator = label("profile", "separator", lang)  # channel labels hold 「・」
     joined: dict[tuple, Fact] = {}
@@ -309,6 +312,7 @@ class _Facts:
         self.data, self.code, self.lang = dataset, code, lang
         self.sources = set(source_ids)
         self.references, self.internal = references, internal
+        self._made: dict[str, list[_Item]] = {}
         services = dataset.services
         self.service_key = dict(zip(services["service_id"], services["entity_key"],
                                     strict=True))
@@ -490,8 +494,14 @@ class _Facts:
             row, row["collaboration_id"], "collaborations")
             for row in _records(self.own(self.data.collaborations))]
 
+    def items(self, name: str) -> list[_Item]:
+        """The items of one kind (``name`` one of SECTIONS), made once."""
+        if name not in self._made:
+            self._made[name] = getattr(self, name)()
+        return self._made[name]
+
     def section(self, name: str, guidebook_keys: set[tuple] | None = None) -> FactSection:
-        items = getattr(self, name)()
+        items = self.items(name)
         facts = merge_items(items, self.references, self.internal)
         if name == "channels":
             facts = join_channels(facts, self.lang)
@@ -501,7 +511,7 @@ class _Facts:
         return _drop_empty_columns(name, facts, self.lang)
 
     def keys(self, name: str) -> set[tuple]:
-        return {item.key for item in getattr(self, name)()}
+        return {item.key for item in self.items(name)}
 
 
 def _drop_empty_columns(name: str, facts: list[Fact], lang: str) -> FactSection:
@@ -538,7 +548,7 @@ def _context(dataset: Dataset, code: str, lang: str) -> tuple[tuple, tuple]:
 
 
 def _menus(dataset: Dataset, code: str, edition: str, lang: str) -> str:
-    coverage = national_menu_coverage(edition_dataset(dataset, edition))
+    coverage = national_menu_coverage(restrict(edition_dataset(dataset, edition), [code]))
     run = coverage.loc[(coverage["municipality_code"] == code) & coverage["runs"]]
     names = labels("national_menu", lang)
     if run.empty:
