@@ -312,6 +312,8 @@ def test_method_states_basis_audience_and_denominator(dataset) -> None:
 
 
 def test_differing_values_are_never_hidden() -> None:
-    assert profile.distinct_values(["直営", "直営（生活福祉課生活相談係）"]) == "直営（生活福祉課生活相談係）"
+    window = "直営（生活福祉課生活相談係）"
+    assert profile.distinct_values(["直営", window]) == window
     assert profile.distinct_values(["3", "13"]) == "3／13"  # sources disagree: both shown
-    assert profile.distinct_values(["15 歳から49歳まで", "15歳から49歳まで", ""]) == "15 歳から49歳まで"
+    spaced = "15 歳から49歳まで"
+    assert profile.distinct_values([spaced, "15歳から49歳まで", ""]) == spaced
