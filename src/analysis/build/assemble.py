@@ -201,7 +201,13 @@ def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Pat
     if "html" in formats:
         (work / "report.html").write_text(page, encoding="utf-8")
     if "pdf" in formats:
-        html_to_pdf(page, work / "report.pdf", base_url=work, extra_css=OUTLINE_CSS)
+        # A relative link (the data dictionary) would be written into the PDF resolved
+        # against this temporary build folder, which is renamed on publishing (and would
+        # make two builds differ): the PDF names the file without linking it.
+        from analysis.present.method import DATA_DICTIONARY
+
+        printed = page.replace(f'<a href="{DATA_DICTIONARY}">', "<a>")
+        html_to_pdf(printed, work / "report.pdf", base_url=work, extra_css=OUTLINE_CSS)
 
 
 def finish_report(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions) -> None:

@@ -732,11 +732,3 @@ def appendix_html(profile: Profile, lang: str = "ja") -> str:
 def profile_html(profile: Profile, lang: str = "ja") -> str:
     """The whole handout body below its title, appendix included."""
     return body_html(profile, lang) + appendix_html(profile, lang)
-
-
-def show(markup: str) -> None:
-    """Display HTML in the notebook (the report's cells)."""
-    from analysis.present.display import show_html
-
-    show_html(markup)
-
