@@ -208,6 +208,21 @@ def test_public_build_leaves_internal_sources_out(tmp_path: Path) -> None:
     assert "訪問記録" not in index and "公開用" in index
 
 
+def test_publishing_one_name_keeps_the_builds_of_the_others(tmp_path: Path) -> None:
+    """``fy2024`` rebuilt must not delete the live ``fy2024-public`` or ``fy2024-132039``
+    builds, whose directories also start with ``fy2024-``; its own old build goes."""
+    from analysis.build import publish
+
+    live = {}
+    for name in ("fy2024-public", "fy2024-132039", "fy2024", "fy2024"):
+        build_dir = publish.new_build_dir(tmp_path, name)
+        (build_dir / "report.html").write_text(name)
+        live[name] = publish.publish(build_dir, tmp_path, name)
+    for name, link in live.items():
+        assert (link / "report.html").read_text() == name, name
+    assert len(list((tmp_path / publish.BUILDS).iterdir())) == 3
+
+
 def test_audience_is_part_of_every_cache_key() -> None:
     """A public build never reuses a notebook executed with internal sources."""
     from analysis.build.options import BuildOptions
