@@ -82,7 +82,7 @@ from analysis.dataset import tables
 from analysis.present.changes import edition_change_views
 from analysis.present.comparison import comparison_views
 from analysis.present.gap_review import gap_review_views
-from analysis.present.profile import profile_facts
+from analysis.present.profile import municipality_profile, profile_html
 dataset = tables.load_dataset("")
 for view in comparison_views(dataset, "fy2024") + edition_change_views(
         dataset, "fy2022", "fy2024"):
@@ -90,8 +90,7 @@ for view in comparison_views(dataset, "fy2024") + edition_change_views(
         charts.figure_bytes(view.figure, "png")
 codes = sorted(set(edition_dataset(dataset, "fy2024").services["municipality_code"]))
 for code in codes:
-    for facts in profile_facts(dataset, code, "fy2024"):
-        display.facts_html(facts)
+    profile_html(municipality_profile(dataset, code, "fy2024"))
     for view in gap_review_views(dataset, code, "fy2024", "all"):
         if view.figure is not None:
             charts.figure_bytes(view.figure, "png")

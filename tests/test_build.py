@@ -132,7 +132,7 @@ class _TextOutsideNamesAndQuotes(HTMLParser):
     in identifiers set as code (file paths, row ids, hashes)."""
 
     SKIP = {"style", "script", "title", "code"}
-    EXEMPT_CLASSES = {"name", "quote", "fact-id", "hash", "ids"}
+    EXEMPT_CLASSES = {"name", "quote", "fact-id", "hash", "ids", "codebook", "id-appendix", "key"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -214,6 +214,71 @@ def test_english_check_catches_japanese() -> None:
     assert japanese_outside_names('<p><span class="name">武蔵野市</span> city</p>') == []
 
 
+def test_public_build_leaves_internal_sources_out(tmp_path: Path) -> None:
+    """``--audience public`` (for partners): published under its own name, every notebook
+    run with the parameter, and no quote or mention of the internal visit record in the
+    handouts; the default build shows the same facts, marked internal."""
+    from html import escape
+
+    from analysis.dataset.tables import load_dataset
+
+    result = run_cli("build", "--municipality", CODE, "--audience", "public", "--format",
+                     "html", "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    live = tmp_path / f"fy2024-{CODE}-public"
+    assert (live / "manifest.json").exists()
+    assert '"audience": "public"' in (live / "manifest.json").read_text()
+    executed = sorted((live / "notebooks").glob("*.ipynb"))
+    assert len(executed) == 2  # the profile and the gap review
+    for path in executed:
+        injected = [c.source for c in nbformat.read(path, as_version=4).cells
+                    if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and 'audience = "public"' in injected[0], path.name
+    data = load_dataset()
+    internal = set(data.sources.loc[data.sources["audience"] == "internal", "source_id"])
+    quotes = [q for name in ("services", "channels", "meetings", "network_bodies")
+              for q in getattr(data, name).loc[lambda f: f["source_id"].isin(internal),
+                                               "quote"]]
+    assert len(quotes) > 10
+    for page in (live / "profiles" / f"{CODE}.html", live / "gap_reviews" / f"{CODE}.html"):
+        text = page.read_text(encoding="utf-8")
+        assert [q for q in quotes if escape(q) in text] == [], page.name
+        assert "訪問記録" not in text and "内部資料" not in text, page.name
+    index = (live / "index.html").read_text(encoding="utf-8")
+    assert "訪問記録" not in index and "公開用" in index
+
+
+def test_publishing_one_name_keeps_the_builds_of_the_others(tmp_path: Path) -> None:
+    """``fy2024`` rebuilt must not delete the live ``fy2024-public`` or ``fy2024-132039``
+    builds, whose directories also start with ``fy2024-``; its own old build goes."""
+    from analysis.build import publish
+
+    live = {}
+    for name in ("fy2024-public", "fy2024-132039", "fy2024", "fy2024"):
+        build_dir = publish.new_build_dir(tmp_path, name)
+        (build_dir / "report.html").write_text(name)
+        live[name] = publish.publish(build_dir, tmp_path, name)
+    for name, link in live.items():
+        assert (link / "report.html").read_text() == name, name
+    assert len(list((tmp_path / publish.BUILDS).iterdir())) == 3
+
+
+def test_audience_is_part_of_every_cache_key() -> None:
+    """A public build never reuses a notebook executed with internal sources."""
+    from analysis.build.options import BuildOptions
+    from analysis.build.plan import plan_jobs
+
+    default = plan_jobs(BuildOptions(municipalities=(CODE,)))
+    public = plan_jobs(BuildOptions(municipalities=(CODE,), audience="public"))
+    assert [j.output_stem for j in default] == [j.output_stem for j in public]
+    for mine, theirs in zip(default, public, strict=True):
+        assert mine.parameters["audience"] == "all"
+        assert theirs.parameters["audience"] == "public"
+        assert mine.key("inputs") != theirs.key("inputs")
+    assert BuildOptions(audience="public").publish_name == "fy2024-public"
+    assert BuildOptions(municipalities=(CODE,)).publish_name == f"fy2024-{CODE}"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--municipality", "../../etc"], "not a municipality code"),
     (["--municipality", '13"\nimport os'], "not a municipality code"),
@@ -224,6 +289,7 @@ def test_english_check_catches_japanese() -> None:
     (["--out", "data/tidy"], "inside"),
     (["--jobs", "0"], "must be 1 or more"),
     (["--format", "docx"], "formats are"),
+    (["--audience", "partners"], "invalid choice: 'partners'"),
 ])
 def test_bad_options_are_refused(args: list[str], message: str, tmp_path: Path) -> None:
     arguments = ["build", *args]

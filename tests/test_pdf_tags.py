@@ -97,10 +97,21 @@ def test_report_outline_has_one_bookmark_per_section(built_report: Path) -> None
 
 
 def test_handout_outline_follows_its_headings(built_report: Path) -> None:
+    """A profile's bookmarks: its title; the guidebook part, the supplementary part and
+    the appendix below it; the kinds of fact below each part."""
+    from analysis.core.labels import label
+
     _, title, _ = page_facts(built_report / f"profiles/{CODE}.html")
-    with pikepdf.open(built_report / f"profiles/{CODE}.pdf") as pdf:
-        (name, children), = outline(pdf)
-    assert name == title and len(children) >= 5
+    with pikepdf.open(built_report / f"profiles/{CODE}.pdf") as pdf, \
+            pdf.open_outline() as tree:
+        (top,) = tree.root
+        parts = [(item.title, [child.title for child in item.children])
+                 for item in top.children]
+    assert top.title == title
+    assert [name for name, _ in parts][:2] == [label("profile", "guidebook_title"),
+                                               label("profile", "supplementary_title")]
+    assert parts[2][0].startswith("付録")
+    assert len(parts[0][1]) >= 5 and label("view", "profile_services") in parts[0][1]
 
 
 def test_tag_checks_fail_on_untagged_pdf_and_missing_alt(tmp_path: Path) -> None:

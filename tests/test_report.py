@@ -157,15 +157,71 @@ def test_html_hides_code(report_html: str) -> None:
 def test_profile_facts_carry_their_quotes(built_report: Path) -> None:
     html = (built_report / "profiles" / "132039.html").read_text(encoding="utf-8")
     assert "それいゆ" in html
-    assert html.count('class="fact"') == html.count('class="fact-quote"') > 10
-    assert "15歳から49歳まで" in html  # the quote behind the target age
+    entries = re.findall(r'<tr class="fact(?: part)?">', html)
+    assert len(entries) == html.count('class="fact-quote"') > 10
+    assert re.search(r"15\s*歳から49歳まで", html)  # the quote behind the target age
+    assert "附属資料 令和6年度版（本文・武蔵野市の頁）・11 武蔵野市の取組" in html
+
+
+ROW_ID = re.compile(r"fy20\d\d_[a-z_]+-\d{6}-[a-z]\d\d")
+
+
+def test_row_ids_stay_in_the_appendix(built_report: Path, report_html: str) -> None:
+    """Profiles cite sources; their row ids are in the appendix (of the handout, and
+    gathered at the end of the combined report), and every id is there."""
+    from tests.test_profile import visible
+
+    handout = (built_report / "profiles" / "132039.html").read_text(encoding="utf-8")
+    body, _, appendix = handout.partition('class="id-appendix"')
+    assert ROW_ID.findall(visible(body)) == []
+    assert "fy2024_musashino_flyers-132039-s02" in appendix
+    start = report_html.index('id="sec-profile-')
+    end = report_html.index('id="sec-method"')
+    assert 'class="id-appendix"' not in report_html[start:end]
+    assert ROW_ID.findall(visible(report_html[start:end])) == []
+    appendix = report_html[report_html.index('id="sec-appendix"'):]
+    assert appendix.count('class="id-appendix"') == len(edition_codes())
+    assert "visit_musashino_20241203-132039-s01" in appendix
+
+
+def test_default_build_marks_internal_facts(built_report: Path) -> None:
+    html = (built_report / "profiles" / "132039.html").read_text(encoding="utf-8")
+    supplementary = html[html.index("profile-supplementary"):]
+    assert "総合支援調整会議" in supplementary  # stated by the visit record only
+    assert label("profile", "internal_mark") in supplementary
+    assert "総合支援調整会議" not in html[:html.index("profile-supplementary")]
 
 
 def test_index_links_every_output(built_report: Path) -> None:
     index = (built_report / "index.html").read_text(encoding="utf-8")
     for link in re.findall(r'href="([^"]+)"', index):
-        assert (built_report / link).exists(), link
-    assert 'href="report.pdf"' in index and 'href="profiles/132039.pdf"' in index
+        assert (built_report / link.partition("#")[0]).exists(), link
+    for link in ('href="report.pdf"', 'href="profiles/132039.pdf"', 'href="explorer.html"',
+                 'href="report.html#sec-method"', 'href="data/README.html"',
+                 'href="tables/channel_coverage.csv"', 'href="notebooks/comparison.ipynb"'):
+        assert link in index, link
+    assert 'id="sec-method"' in (built_report / "report.html").read_text(encoding="utf-8")
+
+
+def test_index_finds_every_handout_by_name_and_reading(built_report: Path,
+                                                       names: dict) -> None:
+    """Each handout's row holds the municipality's name, kana reading and English name,
+    and the row's search key holds them folded (as the page's search folds input)."""
+    from analysis.text.fold import fold
+
+    index = (built_report / "index.html").read_text(encoding="utf-8")
+    table = load_municipalities().set_index("municipality_code")
+    rows = re.findall(r'<tr data-search="([^"]*)">(.*?)</tr>', index)
+    assert len(rows) == len(edition_codes())
+    for code in edition_codes():
+        row = next((key, cells) for key, cells in rows if f"profiles/{code}.html" in cells)
+        key, cells = row
+        for text in (names[code], table.at[code, "name_kana"], table.at[code, "name_romaji"]):
+            assert escape(text) in cells, (code, text)
+            assert fold(text).lower() in key, (code, text)
+        assert f"gap_reviews/{code}.pdf" in cells
+    areas = [re.search(r"<td>([^<]*)</td>", cells).group(1) for _, cells in rows]
+    assert areas == sorted(areas, key=["区部", "多摩地域", "島しょ部"].index)
 
 
 def test_pdf_fonts_are_embedded_and_japanese(built_report: Path) -> None:
@@ -185,7 +241,8 @@ def test_pdf_is_a4_with_page_numbers(built_report: Path, report_text: str) -> No
 
 
 def test_pdf_has_the_sections_and_every_municipality(report_text: str, names: dict) -> None:
-    for heading in ("目次", "要点", "版による変化", "出典と方法", "相談チャネル"):
+    for heading in ("目次", "要点", "版による変化", "方法とコードブック", "コードブック",
+                    "付録：事柄と行ID", "相談チャネル"):
         assert heading in report_text, heading
     for code in edition_codes():
         assert f"{names[code]}のひきこもり支援" in report_text, names[code]

@@ -63,6 +63,10 @@ def make_parser() -> argparse.ArgumentParser:
                        "(comparison, edition_changes, profile, gap_review); default: all")
     build.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                        help="directory of the notebooks to run (default notebooks/)")
+    build.add_argument("--audience", choices=("all", "public"), default="all",
+                       help="all (default: internal sources such as the visit record are "
+                       "included and marked) or public (for partners: internal sources left "
+                       "out of every output; published as reports/<edition>-public/)")
     build.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run the notebooks on this Dask scheduler (e.g. tcp://host:8786; "
                        "needs the 'dask' extra and workers that see the same paths)")
@@ -146,7 +150,8 @@ def run_build(args: argparse.Namespace) -> int:
                            warm=not args.cold, progress=not args.quiet,
                            notebooks_dir=args.notebooks,
                            only=tuple(k.strip() for k in args.only.split(",") if k.strip()),
-                           scheduler=args.scheduler, wait=not args.no_wait)
+                           scheduler=args.scheduler, wait=not args.no_wait,
+                           audience=args.audience)
     if args.jobs is not None:
         options = replace(options, jobs=args.jobs)
     live = build(options)

@@ -10,19 +10,21 @@ from analysis.core.cells import write_csv
 
 
 def write_exports(data_dir: Path, edition: str, work: Path, lang: str = "ja",
-                  municipalities: tuple[str, ...] = (), wanted: bool = True) -> None:
+                  municipalities: tuple[str, ...] = (), wanted: bool = True,
+                  audience: str = "all") -> None:
     """Every comparison view (of the chosen municipalities, if any) as CSV and figures;
-    nothing when the build has no comparison (``wanted`` false)."""
+    nothing when the build has no comparison (``wanted`` false). ``audience`` public
+    leaves internal sources out (``analysis.dataset.scope.for_audience``)."""
     if not wanted:
         return
-    from analysis.dataset.scope import previous_edition
+    from analysis.dataset.scope import for_audience, previous_edition
     from analysis.dataset.tables import load_dataset
     from analysis.present import charts
     from analysis.present.changes import edition_change_views
     from analysis.present.comparison import comparison_briefing, comparison_views
     from analysis.present.view import View
 
-    dataset = load_dataset(data_dir)
+    dataset = for_audience(load_dataset(data_dir), audience)
     summary = comparison_briefing(dataset, edition, lang, municipalities)
     found = [summary.coverage,
              View("key_findings", summary.title, summary.lead, summary.findings, None, ""),

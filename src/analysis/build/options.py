@@ -18,6 +18,10 @@ CODE_PATTERN = re.compile(r"[0-9]{6}")
 
 NOTEBOOKS = ("comparison", "edition_changes", "profile", "gap_review")
 
+# Who a build is for: ``all`` (the default, internal facts marked as such) or ``public``
+# (for partners: internal sources, such as the visit record, left out of every output).
+AUDIENCES = ("all", "public")
+
 
 def default_jobs() -> int:
     """Worker processes by default: one per core."""
@@ -40,13 +44,18 @@ class BuildOptions:
     only: tuple[str, ...] = ()  # kinds of notebook to build (see NOTEBOOKS); empty: default
     scheduler: str | None = None  # a Dask scheduler's address: run the notebooks there
     wait: bool = True  # for another build of the same output directory (else: BuildBusy)
+    audience: str = "all"  # see AUDIENCES
 
     @property
     def publish_name(self) -> str:
-        """``fy2024`` for a full build, ``fy2024-132039`` for a municipality subset."""
+        """``fy2024`` for a full build, ``fy2024-132039`` for a municipality subset,
+        ``fy2024-public`` for a build for partners (never the same folder as an internal
+        build's)."""
         parts = [self.edition, *sorted(self.municipalities)]
         if self.only:
             parts.append("only_" + "_".join(self.only))
+        if self.audience != "all":
+            parts.append(self.audience)
         return "-".join(parts)
 
     @property
@@ -83,6 +92,9 @@ def check_options(options: BuildOptions) -> BuildOptions:
                             f"{data_dir}/reference/municipalities.csv (6 digits, e.g. 132039)")
     if options.jobs < 1:
         raise UserError(f"--jobs {options.jobs}: must be 1 or more")
+    if options.audience not in AUDIENCES:
+        raise UserError(f"--audience {options.audience!r}: the audiences are "
+                        f"{', '.join(AUDIENCES)}")
     unknown = sorted(set(options.only) - set(NOTEBOOKS))
     if unknown:
         raise UserError(f"--only {','.join(unknown)}: the notebooks are {', '.join(NOTEBOOKS)}")

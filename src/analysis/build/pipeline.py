@@ -112,6 +112,7 @@ def _build_locked(options: BuildOptions) -> Path:
         finish_report(jobs, work, options)
         (work / "manifest.json").write_text(json.dumps(
             {"build_key": build_key, "edition": options.edition, "lang": options.lang,
+             "audience": options.audience,
              "municipalities": list(options.municipalities), "formats": list(options.formats),
              "jobs": job_keys(jobs, inputs)}, indent=2, sort_keys=True) + "\n")
         verify_build(work)  # nothing empty or truncated is published
@@ -160,13 +161,16 @@ def _warner(options: BuildOptions):
 
 def _validate_and_export(options: BuildOptions, work: Path) -> None:
     check_data(Path(options.data_dir))
+    # The exports and the explorer load the data themselves; each drops what the audience
+    # may not see (``analysis.dataset.scope.for_audience``) where it loads it.
     write_exports(options.data_dir, options.edition, work, options.lang,
-                  options.municipalities, "comparison" in options.kinds)
+                  options.municipalities, "comparison" in options.kinds,
+                  audience=options.audience)
     if "comparison" in options.kinds and not options.municipalities:  # a full build
         from analysis.present.explorer import build_explorer
 
         build_explorer(Path(options.data_dir), options.edition, work, options.lang,
-                       options.formats)
+                       options.formats, audience=options.audience)
 
 
 def _in_thread(function, *args) -> Future:
@@ -227,7 +231,8 @@ def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob], inputs: str) 
     import hashlib
 
     payload = json.dumps({"jobs": job_keys(jobs, inputs), "formats": list(options.formats),
-                          "lang": options.lang, "epoch": os.environ.get("SOURCE_DATE_EPOCH")},
+                          "lang": options.lang, "audience": options.audience,
+                          "epoch": os.environ.get("SOURCE_DATE_EPOCH")},
                          sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 

@@ -15,7 +15,9 @@ def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
     name_column = "name_romaji" if options.lang == "en" else "name"
     names = load_municipalities(options.data_dir).set_index("municipality_code")[name_column]
     data = str(options.data_dir)
-    common = {"data_dir": data, "lang": options.lang}
+    # ``audience`` is a parameter of every notebook, so it is part of every cache key: a
+    # public build never reuses a notebook executed with internal sources.
+    common = {"data_dir": data, "lang": options.lang, "audience": options.audience}
     place = {"notebooks_dir": str(options.notebooks_dir)}
     codes = list(options.municipalities) or edition_municipalities(
         load_dataset(options.data_dir), options.edition)

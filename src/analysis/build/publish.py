@@ -42,12 +42,21 @@ def publish(build_dir: Path, out_dir: Path, name: str) -> Path:
     return live
 
 
+def is_build_of(path: Path, name: str) -> bool:
+    """Whether a directory of ``.builds`` is a build of ``name``: ``<name>-<suffix>`` with
+    the suffix ``mkdtemp`` made (letters, digits, ``_``; never ``-``). ``fy2024-public-x``
+    and ``fy2024-132039-x`` are builds of other names, not of ``fy2024``."""
+    prefix = f"{name}-"
+    return path.name.startswith(prefix) and "-" not in path.name[len(prefix):]
+
+
 def remove_stale_builds(out_dir: Path, name: str) -> None:
-    """Delete build directories of ``name`` that the live link no longer points to."""
+    """Delete build directories of ``name`` that the live link no longer points to (those
+    of other names, such as ``fy2024-public`` beside ``fy2024``, are left alone)."""
     live = Path(out_dir) / name
     current = live.resolve() if live.is_symlink() else None
     for path in (Path(out_dir) / BUILDS).glob(f"{name}-*"):
-        if path.resolve() != current:
+        if is_build_of(path, name) and path.resolve() != current:
             shutil.rmtree(path, ignore_errors=True)
 
 

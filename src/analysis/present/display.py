@@ -156,33 +156,3 @@ def briefing_html(briefing, lang: str = "ja") -> str:
 
 def show_briefing(briefing, lang: str = "ja") -> None:
     show_html(briefing_html(briefing, lang))
-
-
-def facts_html(facts, lang: str = "ja") -> str:
-    """A fact table: each fact row is followed by its quote and source; the row carries an
-    anchor named after its row id so other sections can link to it."""
-    frame = facts.frame
-    if frame.empty:
-        return heading(facts.title, 3) + paragraph(label("view", "no_facts", lang))
-    columns = [c for c in frame.columns if c not in ("row_id", "source_id", "quote")]
-    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
-    names = {c for c in columns if _is_name_column(c, lang)}
-    rows = []
-    for index, row in enumerate(frame.to_dict("records")):
-        anchor = html.escape(f"{facts.name}-{row['row_id']}-{index}")
-        cells = "".join(_cell(row[c], c in names) for c in columns)
-        rows.append(f'<tr id="{anchor}" class="fact">{cells}</tr>')
-        rows.append(f'<tr class="fact-quote"><td colspan="{len(columns)}">'
-                    f'<span class="quote">「{html.escape(row["quote"])}」</span> '
-                    f'<span class="fact-id">{html.escape(row["source_id"])} · '
-                    f'{html.escape(row["row_id"])}</span></td></tr>')
-    return (heading(facts.title, 3) + f'<table class="facts"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def _is_name_column(header: str, lang: str) -> bool:
-    return any(header == label("column", key, lang) for key in NAME_COLUMNS)
-
-
-def show_facts(facts, lang: str = "ja") -> None:
-    show_html(facts_html(facts, lang))

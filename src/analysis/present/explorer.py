@@ -505,10 +505,13 @@ def write_explorer(payload: dict, path: Path | str) -> Path:
 
 
 def build_explorer(data_dir: Path, edition: str, work: Path, lang: str = "ja",
-                   formats: Sequence[str] = ("html",)) -> Path:
-    """``explorer.html`` of a build: profiles linked as HTML when the build writes HTML."""
+                   formats: Sequence[str] = ("html",), audience: str = "all") -> Path:
+    """``explorer.html`` of a build: profiles linked as HTML when the build writes HTML;
+    ``audience`` public leaves internal sources out."""
+    from analysis.dataset.scope import for_audience
     from analysis.dataset.tables import load_dataset
 
     profile_format = "html" if "html" in formats else "pdf"
-    payload = explorer_payload(load_dataset(data_dir), edition, lang, profile_format)
+    dataset = for_audience(load_dataset(data_dir), audience)
+    payload = explorer_payload(dataset, edition, lang, profile_format)
     return write_explorer(payload, Path(work) / "explorer.html")

@@ -179,7 +179,7 @@ def _caveats(dataset: Dataset, codes: Sequence[str], lang: str) -> list[dict]:
     missing = dataset.municipalities.loc[~dataset.municipalities[CODE].isin(set(codes))]
     names = _names(missing, lang).sort_index()
     sep = label("template", "list_separator", lang)
-    method = label("report", "sources_method", lang)
+    method = label("method", "title", lang)
     rows = [_row("caveat", key, lang, method=method)
             for key in ("not_documented", "basis", "rules")]
     if "population" in missing.columns and dataset.municipalities["population"].notna().any():
