@@ -1,8 +1,10 @@
 """Running notebook jobs: papermill's Python API in worker processes, with a cache.
 
 A job's cache key is the hash of everything its result depends on: the notebook file,
-the package's code, the data files and the parameters. A job whose key has an executed
-notebook in the cache is not run again.
+the parameters, the package's code and the data it reads — every data file, or, when the
+plan says which municipalities' rows a job reads (``NotebookJob.reads``), only those rows
+(``analysis.build.inputs``). A job whose key has an executed notebook in the cache is not
+run again.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.build.inputs import DataDigests
 from analysis.core.errors import BuildError
-from analysis.core.paths import NOTEBOOKS_DIR, PACKAGE_DIR
+from analysis.core.paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"  # notebooks saved elsewhere may name a conda kernel: always use ours
 # Papermill records timestamps and durations; they would make identical builds differ.
@@ -45,6 +48,11 @@ class NotebookJob:
     handout_formats: tuple[str, ...] = ()
     lang: str = "ja"
     notebooks_dir: str = str(NOTEBOOKS_DIR)
+    # What the job's result depends on among the tidy rows: the municipalities whose rows
+    # it reads (None: every row), and what else decides it (e.g. the documented
+    # municipalities a gap review chooses its peers among). Set by the plan.
+    reads: tuple[str, ...] | None = None
+    context: str = ""
 
     @property
     def path(self) -> Path:
@@ -62,22 +70,11 @@ class NotebookJob:
         return hashlib.sha256(notebook + payload.encode()).hexdigest()[:32]
 
 
-def digest_files(paths: Iterable[Path], root: Path) -> str:
-    """One hash over the names and contents of files (order-independent)."""
-    digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def inputs_digest(data_dir: Path) -> str:
-    """The package's code and templates plus every data file a notebook may read."""
-    code = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    data = [p for sub in ("raw", "reference", "tidy") for p in (data_dir / sub).rglob("*")
-            if p.is_file()]
-    return hashlib.sha256(
-        (digest_files(code, PACKAGE_DIR) + digest_files(data, data_dir)).encode()
-    ).hexdigest()
+def job_key(job: NotebookJob, inputs: str | DataDigests) -> str:
+    """The job's cache key: with ``DataDigests``, over the data the job reads; with a
+    string, over that digest (one for every job)."""
+    data = inputs if isinstance(inputs, str) else inputs.of(job.reads, job.context)
+    return job.key(data)
 
 
 def strip_volatile_metadata(notebook) -> None:
@@ -300,8 +297,8 @@ class FollowUp:
     args: tuple = ()
 
 
-def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_dir: Path,
-             n_jobs: int, executor: Executor | None = None, warm: bool = True,
+def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str | DataDigests, cache_dir: Path,
+             work_dir: Path, n_jobs: int, executor: Executor | None = None, warm: bool = True,
              progress: Callable[[Iterable], Iterable] | None = None,
              followups: Sequence[FollowUp] = ()) -> dict[str, Path]:
     """Run every job (those not cached) and every follow-up in worker processes; return
@@ -311,7 +308,7 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
     ``n_jobs`` workers. The first failure stops the build with its BuildError.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
-    keys = {job.output_stem: job.key(inputs) for job in jobs}
+    keys = job_keys(jobs, inputs)
     unknown = [f for f in followups if not f.needs <= keys.keys()]
     if unknown:
         raise ValueError(f"follow-ups need notebooks that are not jobs: {unknown}")
@@ -368,5 +365,5 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def job_keys(jobs: Sequence[NotebookJob], inputs: str) -> dict[str, str]:
-    return {job.output_stem: job.key(inputs) for job in jobs}
+def job_keys(jobs: Sequence[NotebookJob], inputs: str | DataDigests) -> dict[str, str]:
+    return {job.output_stem: job_key(job, inputs) for job in jobs}

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from analysis.build import publish
 from analysis.build.assemble import EXECUTED, combined_report_task, finish_report
-from analysis.build.execute import NotebookJob, inputs_digest, job_keys, run_jobs
+from analysis.build.execute import NotebookJob, job_keys, run_jobs
 from analysis.build.exports import write_exports
+from analysis.build.inputs import DataDigests, data_digests
 from analysis.build.options import BuildOptions, check_options
-from analysis.build.plan import plan_jobs
+from analysis.build.plan import build_audience, plan_jobs
 from analysis.core.errors import BuildError, UserError
 
 CACHE = ".cache"
@@ -47,7 +48,9 @@ def build(options: BuildOptions) -> Path:
     out_dir = Path(options.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = plan_jobs(options)
-    inputs = inputs_digest(Path(options.data_dir))
+    # per job: the code and the data rows it reads (a one-row edit re-runs only the jobs
+    # that read the row: analysis.build.inputs)
+    inputs = data_digests(Path(options.data_dir), build_audience(options))
     build_key = _build_key(options, jobs, inputs)
     live = out_dir / options.publish_name
     if not options.force and _manifest_key(live) == build_key:
@@ -104,7 +107,7 @@ def _validate_and_export(options: BuildOptions, work: Path) -> None:
         from analysis.present.explorer import build_explorer
 
         build_explorer(Path(options.data_dir), options.edition, work, options.lang,
-                       options.formats)
+                       options.formats, build_audience(options))
 
 
 def _in_thread(function, *args) -> Future:
@@ -150,12 +153,14 @@ def _before_publish_hook() -> None:
         os.kill(os.getpid(), 9)
 
 
-def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob], inputs: str) -> str:
+def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob],
+               inputs: DataDigests) -> str:
     import hashlib
 
+    # the whole data too: tables, figures and the explorer read every row
     payload = json.dumps({"jobs": job_keys(jobs, inputs), "formats": list(options.formats),
-                          "lang": options.lang, "epoch": os.environ.get("SOURCE_DATE_EPOCH")},
-                         sort_keys=True)
+                          "lang": options.lang, "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+                          "data": inputs.everything}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

@@ -194,7 +194,8 @@ def peer_groups(municipalities: pd.DataFrame, peers: str,
     if peers not in PEER_KINDS:
         raise ValueError(f"peers must be one of {', '.join(PEER_KINDS)}, not {peers!r}")
     codes = list(municipalities[CODE])
-    pool = codes if candidates is None else [c for c in codes if c in set(candidates)]
+    chosen = None if candidates is None else set(candidates)
+    pool = codes if chosen is None else [c for c in codes if c in chosen]
     focuses = pool if focuses is None else list(focuses)
     unknown = sorted(set(focuses) - set(codes))
     if unknown:

@@ -457,7 +457,9 @@ def _comparison(dataset: Dataset, edition: str, lang: str,
         feature_has[code].append(position[(family, feature)])
     # features a supplementary source evidences and the guidebook does not: marked, not
     # counted (issue 16: 「附属資料には掲載なし（補足資料に記載あり）」)
-    extra = municipality_features(_supplementary_data(dataset, edition))
+    own = _supplementary_data(dataset, edition)
+    extra = (municipality_features(own) if documented_municipalities(own)
+             else frame.iloc[:0])  # none (synthetic data, a public build): nothing to mark
     extra = extra.loc[extra["has"] & extra[CODE].isin(set(documented))]
     supplementary: dict[str, list[int]] = {}
     for code, family, feature in zip(extra[CODE], extra["family"], extra["feature"],
@@ -474,19 +476,25 @@ def _comparison(dataset: Dataset, edition: str, lang: str,
             members = list(members)
             bisect.insort(members, code)  # stored with the focus: one set for many focuses
             groups[code].append([key, sets.setdefault(tuple(members), len(sets))])
+    # A reason depends on the focus's band and the groups stepped over, a size group's
+    # name on the band: each is worded once (5,000 look-ups took 9 s at national scale).
+    bands = (dict(zip(reference[CODE], reference["size_band"].map(_text), strict=True))
+             if "size_band" in reference.columns else {})
     reasons: dict[str, int] = {}
+    worded: dict[tuple, int] = {}
     defaults = {}
     for code, choice in default_peer_groups(reference, documented).items():
-        reason = peer_choice_reason(reference, code, choice, lang)
-        defaults[code] = [choice.spec, reasons.setdefault(reason, len(reasons))]
-    bands = dict(zip(reference[CODE], reference.get("size_band", pd.Series(dtype=object)),
-                     strict=False))
+        said = (bands.get(code, ""), choice.stepped_over)
+        if said not in worded:
+            reason = peer_choice_reason(reference, code, choice, lang)
+            worded[said] = reasons.setdefault(reason, len(reasons))
+        defaults[code] = [choice.spec, worded[said]]
     names = {key: peer_group_name(reference, documented[0], key, lang)
              for key in PEER_KEYS if key != "size"} if documented else {}
-    # the size group names the focus's band: one name per band
-    for code in documented:
-        band = _text(bands.get(code, ""))
-        names.setdefault(f"size:{band}", peer_group_name(reference, code, "size", lang))
+    for code in documented:  # the size group names the focus's band
+        key = f"size:{bands.get(code, '')}"
+        if key not in names:
+            names[key] = peer_group_name(reference, code, "size", lang)
     return {
         "edition": edition,
         "families": {f: theme_label(f, lang) for f in THEMES},

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.compare.features import municipality_features
-from analysis.compare.peers import PeerSpec, peer_benchmark, peer_gaps
+from analysis.compare.peers import (
+    PeerSpec,
+    default_peer_group,
+    peer_benchmark,
+    peer_gaps,
+    peer_group_name,
+)
 from analysis.core.labels import label
-from analysis.dataset.scope import edition_dataset
+from analysis.dataset.scope import documented_municipalities, edition_dataset
 from analysis.dataset.tables import Dataset
 from analysis.present import charts
 from analysis.present.view import View, make_view, municipality_name
-
-DEFAULT_PEER_GROUP = "all"
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,27 @@ class GapReview:
 
 def gap_review(dataset: Dataset, code: str, edition: str, peer_group: PeerSpec = "",
                lang: str = "ja") -> GapReview:
-    """The handout of ``code`` in ``edition`` against ``peer_group`` (empty: the default)."""
-    peers = peer_group or DEFAULT_PEER_GROUP
+    """The handout of ``code`` in ``edition`` against ``peer_group`` (empty: the default,
+    ``default_peer_spec``)."""
+    peers = peer_group or default_peer_spec(dataset, code, edition)
     benchmark_view, gaps_view = gap_review_views(dataset, code, edition, peers, lang)
     table = benchmark_view.table
     n_peers = int(table["n_peers"].max()) if len(table) else 0
     return GapReview(
         code=code, name=municipality_name(dataset, code, lang), peer_group=peers,
         n_peers=n_peers,
-        lead=label("view", "gap_lead", lang).format(peers=peers, n=n_peers),
+        lead=label("view", "gap_lead", lang).format(
+            peers=peer_group_name(dataset.municipalities, code, peers, lang), n=n_peers),
         strengths=focus_strengths(table), benchmark=benchmark_view, gaps=gaps_view,
         discussion=discussion_points(gaps_view.table, lang))
+
+
+def default_peer_spec(dataset: Dataset, code: str, edition: str) -> PeerSpec:
+    """The handout's default peer group (``compare.peers.default_peer_group`` among the
+    edition's documented municipalities): the build's plan computes the same group to key
+    the handout's cache on its peers' rows (``analysis.build.plan``)."""
+    data = edition_dataset(dataset, edition)
+    return default_peer_group(data.municipalities, code, documented_municipalities(data)).spec
 
 
 def gap_review_views(dataset: Dataset, code: str, edition: str, peers: PeerSpec,
