@@ -262,22 +262,39 @@ def _outputs(job: NotebookJob) -> list[str]:
     return ["ipynb", *job.handout_formats]
 
 
+def _from_cache(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path) -> Path | None:
+    """The job's cached results copied to ``work_dir`` (its executed notebook), or None."""
+    entry = cache_dir / key
+    if not all((entry / f"out.{ext}").exists() for ext in _outputs(job)):
+        return None
+    for ext in _outputs(job):
+        shutil.copyfile(entry / f"out.{ext}", job.output(work_dir, ext))
+    return job.output(work_dir)
+
+
 def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
                 warm: bool = True) -> Path:
     """Worker entry point: the cached results, or a fresh execution (and rendering of a
     handout) stored in the cache. Returns the executed notebook in ``work_dir``."""
-    entry = cache_dir / key
+    cached = _from_cache(job, key, cache_dir, work_dir)
+    if cached is not None:
+        return cached
     target = job.output(work_dir)
-    if all((entry / f"out.{ext}").exists() for ext in _outputs(job)):
-        for ext in _outputs(job):
-            shutil.copyfile(entry / f"out.{ext}", job.output(work_dir, ext))
-        return target
     execute_job(job, target, warm=warm)
     if job.handout_formats:
-        from analysis.build.render import render_notebook_file
+        # early cut-off: a notebook that shows what it showed before is not rendered again
+        from analysis.build import renders
 
-        render_notebook_file(target, title=job.title, lang=job.lang,
-                             formats=job.handout_formats)
+        made = {f"out.{ext}": job.output(work_dir, ext) for ext in job.handout_formats}
+        rendering = renders.output_key("handout", target.read_bytes(), job.title, job.lang,
+                                       ",".join(job.handout_formats))
+        if not renders.take(cache_dir, rendering, made):
+            from analysis.build.render import render_notebook_file
+
+            render_notebook_file(target, title=job.title, lang=job.lang,
+                                 formats=job.handout_formats)
+            renders.keep(cache_dir, rendering, made)
+    entry = cache_dir / key
     partial = cache_dir / f".{key}.{os.getpid()}.tmp"
     partial.mkdir(parents=True, exist_ok=True)
     for ext in _outputs(job):
@@ -305,24 +322,28 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str | DataDigests, cache_di
     output stem → executed notebook.
 
     ``executor`` is any ``concurrent.futures.Executor``; by default a process pool of
-    ``n_jobs`` workers. The first failure stops the build with its BuildError.
+    ``n_jobs`` workers. The first failure stops the build with its BuildError. Cached jobs
+    are copied here, before any worker starts: after a one-row edit the workers (and their
+    kernels) are only those the jobs to run need, and those jobs start at once.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     keys = job_keys(jobs, inputs)
     unknown = [f for f in followups if not f.needs <= keys.keys()]
     if unknown:
         raise ValueError(f"follow-ups need notebooks that are not jobs: {unknown}")
+    hits = {job.output_stem: path for job in jobs if (path := _from_cache(
+        job, keys[job.output_stem], cache_dir, work_dir)) is not None}
+    pending = [job for job in jobs if job.output_stem not in hits]
     owned = executor is None
-    workers = max(1, min(n_jobs, len(jobs) or 1))
+    workers = max(1, min(n_jobs, len(pending) + len(followups)))
     # forkserver, not fork: the main process runs a thread (validation, exports) meanwhile; a
     # fork taken while another thread holds a lock can deadlock the child.
     pool = executor or ProcessPoolExecutor(max_workers=workers,
                                            mp_context=multiprocessing.get_context("forkserver"),
                                            initializer=_warm_up if warm else None)
-    pending = list(jobs)
     waiting = list(followups)
     running: dict[Future, NotebookJob | FollowUp] = {}
-    finished_stems: set[str] = set()
+    finished_stems: set[str] = set(hits)
 
     def fill() -> None:
         # Tasks are handed over one per free worker, not all at once, so that a follow-up
@@ -340,6 +361,9 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str | DataDigests, cache_di
                 break
 
     def completions() -> Iterator[tuple[NotebookJob, Path]]:
+        for job in jobs:
+            if job.output_stem in hits:
+                yield job, hits[job.output_stem]
         fill()
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)

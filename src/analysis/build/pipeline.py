@@ -73,7 +73,7 @@ def build(options: BuildOptions) -> Path:
             background = _in_thread(_validate_and_export, options, work)
             # A Dask worker may run several notebooks at once in threads, and the warm
             # kernel is one per process: on Dask every notebook gets a fresh kernel.
-            combined = combined_report_task(jobs, work, options)
+            combined = combined_report_task(jobs, work, options, cache)
             run_jobs(jobs, inputs=inputs, cache_dir=cache, work_dir=notebooks_dir,
                      n_jobs=options.jobs, executor=executor,
                      warm=options.warm and executor is None, progress=progress,
@@ -102,7 +102,8 @@ def build(options: BuildOptions) -> Path:
 def _validate_and_export(options: BuildOptions, work: Path) -> None:
     check_data(Path(options.data_dir))
     write_exports(options.data_dir, options.edition, work, options.lang,
-                  options.municipalities, "comparison" in options.kinds)
+                  options.municipalities, "comparison" in options.kinds,
+                  Path(options.out_dir) / CACHE / "notebooks")
     if "comparison" in options.kinds and not options.municipalities:  # a full build
         from analysis.present.explorer import build_explorer
 
