@@ -193,6 +193,11 @@ def test_the_declared_rows_are_all_a_job_reads(tmp_path: Path, stem: str) -> Non
 
 # ------------------------------------------------------------------ through the command
 
+def renders_made(cache: Path) -> dict[str, int]:
+    folder = cache / "renders"
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} if folder.is_dir() else {}
+
+
 def test_an_unrelated_profile_is_reused_from_the_cache(data_copy: Path,
                                                       tmp_path: Path) -> None:
     out = tmp_path / "reports"
@@ -205,6 +210,9 @@ def test_an_unrelated_profile_is_reused_from_the_cache(data_copy: Path,
     before = json.loads((live / "manifest.json").read_text())["jobs"]
     cache = out / ".cache" / "notebooks"
     stamps = {key: (cache / key / "out.ipynb").stat().st_mtime_ns for key in before.values()}
+    rendered = renders_made(cache)
+    assert len(rendered) == 2  # one HTML page per profile
+    page = (live / "profiles" / f"{MUSASHINO}.html").read_bytes()
     edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01")
     second = run_cli(*args)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -216,3 +224,56 @@ def test_an_unrelated_profile_is_reused_from_the_cache(data_copy: Path,
         stamps[before[unrelated]]
     assert after[edited] != before[edited]
     assert (cache / after[edited] / "out.ipynb").is_file()  # run again, under its new key
+    # a note is in no output: the profile ran again, showed the same, was not re-rendered
+    assert renders_made(cache) == rendered
+    assert (live / "profiles" / f"{MUSASHINO}.html").read_bytes() == page
+    # an edit a reader sees is rendered
+    path = data_copy / "tidy" / "services.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        ",福祉総合相談窓口,", ",福祉総合相談窓口（確認）,", 1), encoding="utf-8")
+    third = run_cli(*args)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert len(renders_made(cache)) == 3
+    assert "福祉総合相談窓口（確認）" in (live / "profiles" / f"{MUSASHINO}.html").read_text(
+        encoding="utf-8")
+
+
+def test_a_chart_png_is_taken_from_the_cache_when_its_svg_is_unchanged(
+        data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.build.exports import write_exports
+    from analysis.present import charts
+
+    drawn: list[str] = []
+    figure_bytes = charts.figure_bytes
+
+    def counting(figure, fmt="png", dpi=None):
+        drawn.append(fmt)
+        return figure_bytes(figure, fmt, dpi)
+
+    monkeypatch.setattr(charts, "figure_bytes", counting)
+    cache = tmp_path / "cache"
+    first, second, third = (tmp_path / name for name in ("first", "second", "third"))
+    for work in (first, second, third):
+        work.mkdir()
+    write_exports(data_copy, EDITION, first, cache_dir=cache)
+    figures = sorted(p.name for p in (first / "figures").glob("*.png"))
+    assert drawn.count("png") == len(figures) == drawn.count("svg") > 5
+    drawn.clear()
+    edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01")  # in no chart
+    write_exports(data_copy, EDITION, second, cache_dir=cache)
+    assert drawn.count("png") == 0 and drawn.count("svg") == len(figures)
+    for name in figures:
+        assert (second / "figures" / name).read_bytes() == (first / "figures" / name).read_bytes()
+    # 武蔵野市's window FAX gone (Tokyo's only FAX route): the channel chart is drawn again
+    path = data_copy / "tidy" / "channels.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    gone = next(i for i, line in enumerate(lines)
+                if line.startswith(f"fy2024_musashino_flyers-{MUSASHINO}-s01,")
+                and ",fax,consultation," in line)
+    path.write_text("\n".join(lines[:gone] + lines[gone + 1:]), encoding="utf-8")
+    drawn.clear()
+    write_exports(data_copy, EDITION, third, cache_dir=cache)
+    redrawn = drawn.count("png")
+    assert 1 <= redrawn < len(figures)
+    assert (third / "figures" / "channel_coverage.png").read_bytes() != \
+        (first / "figures" / "channel_coverage.png").read_bytes()
