@@ -128,9 +128,9 @@ def test_a_public_build_does_not_depend_on_internal_rows(data_copy: Path) -> Non
 
 
 def test_no_change_no_new_key_and_code_changes_everything(data_copy: Path) -> None:
-    first = data_digests(data_copy, code="code-a")
-    assert data_digests(data_copy, code="code-a") == first
-    other = data_digests(data_copy, code="code-b")
+    first = data_digests(data_copy, code_hash="code-a")
+    assert data_digests(data_copy, code_hash="code-a") == first
+    other = data_digests(data_copy, code_hash="code-b")
     assert other.of((MUSASHINO,)) != first.of((MUSASHINO,))
     assert other.everything != first.everything
 

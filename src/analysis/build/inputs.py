@@ -107,8 +107,10 @@ class DataDigests:
         return part.hexdigest()
 
 
-def data_digests(data_dir: Path, audience: str = "all", code: str | None = None) -> DataDigests:
-    """Read a data directory once and digest it (see the module's docstring)."""
+def data_digests(data_dir: Path, audience: str = "all",
+                 code_hash: str | None = None) -> DataDigests:
+    """Read a data directory once and digest it (see the module's docstring);
+    ``code_hash`` stands for the package's code digest (tests)."""
     data_dir = Path(data_dir)
     tidy = data_dir / "tidy"
     tables = {name: tidy / f"{name}.csv" for name in TIDY_TABLES}
@@ -139,7 +141,7 @@ def data_digests(data_dir: Path, audience: str = "all", code: str | None = None)
             for owner in owners:
                 per_code.setdefault(owner, hashlib.sha256()).update(line)
     shared = hashlib.sha256("\0".join((
-        code if code is not None else code_digest(), digest_files(others, data_dir),
+        code_hash if code_hash is not None else code_digest(), digest_files(others, data_dir),
         headers.hexdigest())).encode()).hexdigest()
     return DataDigests(shared, {c: h.hexdigest() for c, h in per_code.items()},
                        unclaimed.hexdigest())
