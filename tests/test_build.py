@@ -132,7 +132,8 @@ class _TextOutsideNamesAndQuotes(HTMLParser):
     in identifiers set as code (file paths, row ids, hashes)."""
 
     SKIP = {"style", "script", "title", "code"}
-    EXEMPT_CLASSES = {"name", "quote", "fact-id", "hash", "ids", "codebook", "id-appendix", "key"}
+    EXEMPT_CLASSES = {"name", "quote", "fact-id", "hash", "ids", "file", "codebook", "id-appendix",
+                      "key"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -14,11 +14,24 @@ from urllib.parse import unquote
 import pytest
 
 from analysis.compare.features import municipality_features
-from analysis.compare.peers import peer_benchmark, peer_group
-from analysis.dataset.scope import edition_dataset
+from analysis.compare.peers import (
+    default_peer_group,
+    peer_benchmark,
+    peer_choice_reason,
+    peer_group,
+    peer_group_name,
+)
+from analysis.core.labels import label
+from analysis.dataset.scope import edition_dataset, edition_municipalities, for_audience
 from analysis.dataset.tables import TIDY_TABLES, load_dataset
 from analysis.present import explorer
-from analysis.present.explorer import explorer_payload, render_explorer, search_fold, write_explorer
+from analysis.present.explorer import (
+    explorer_payload,
+    peer_label,
+    render_explorer,
+    search_fold,
+    write_explorer,
+)
 from tests.browser import (
     console_errors,
     driver_axe_violations,
@@ -29,6 +42,7 @@ from tests.browser import (
 from tests.test_build import japanese_outside_names
 
 EDITION = "fy2024"
+VISIT = "visit_musashino_20241203"  # 武蔵野市's visit record: internal, supplementary
 HACHIMARU = "はちまるサポート"  # 八王子市's consultation window
 # Strings on which the two folds (Python and JavaScript) must agree.
 TRICKY = [
@@ -89,12 +103,48 @@ def test_every_row_of_every_table_is_a_fact_with_its_quote(dataset, payload) -> 
         assert sorted(f["quote"] for f in mine) == sorted(frame["quote"]), table
 
 
+def test_a_public_page_leaves_internal_sources_out(dataset, payload) -> None:
+    public = explorer_payload(dataset, EDITION, "ja", audience="public")
+    assert VISIT not in {s["id"] for s in public["sources"]}
+    visible = for_audience(dataset, "public")
+    assert len(public["facts"]["rows"]) == sum(len(getattr(visible, t)) for t in TIDY_TABLES)
+    assert len(public["facts"]["rows"]) < len(payload["facts"]["rows"])
+    assert all(not s["internal"] for s in public["sources"])
+    assert public["comparison"]["supplementary"] == {}  # the visit record was the only one
+    page = render_explorer(public)
+    for fact in facts_of(payload):
+        if payload["sources"][fact["source"]]["id"] == VISIT:
+            assert fact["quote"] not in page
+    # the default page marks them instead
+    internal = [s for s in payload["sources"] if s["internal"]]
+    assert [s["id"] for s in internal] == [VISIT]
+    assert payload["words"]["internal"] == label("audience", "internal")
+
+
+def test_build_explorer_passes_the_audience_on(tmp_path: Path) -> None:
+    from analysis.core.paths import DATA_DIR
+
+    explorer.build_explorer(DATA_DIR, EDITION, tmp_path, audience="public")
+    data = page_data((tmp_path / "explorer.html").read_text(encoding="utf-8"))
+    assert data["audience"] == "public"
+    assert VISIT not in {s["id"] for s in data["sources"]}
+
+
+def test_fact_source_pairs_are_fact_sources(dataset) -> None:
+    codes = sorted(set(dataset.municipalities["municipality_code"]))
+    for edition in ("fy2022", "fy2024"):
+        guidebook, pairs = explorer.fact_source_pairs(dataset.sources, edition)
+        for code in codes:
+            batch = sorted(guidebook | {s for c, s in pairs if c == code})
+            assert batch == explorer.fact_sources(dataset, code, edition), (edition, code)
+
+
 def test_facts_of_an_earlier_edition_leave_later_sources_out(dataset) -> None:
     payload = explorer_payload(dataset, "fy2022", "ja")
     sources = {s["id"] for s in payload["sources"]}
     used = {payload["sources"][f["source"]]["id"] for f in facts_of(payload)}
     assert not any(s.startswith("fy2024") for s in used)
-    assert "visit_musashino_20241203" in used  # its municipality's own source, any edition
+    assert VISIT in used  # its municipality's own source, any edition
     assert used <= sources
 
 
@@ -107,8 +157,9 @@ def test_facts_carry_municipality_source_basis_and_context(payload) -> None:
     place = munis[hachimaru[0]["muni"]]
     assert (place["code"], place["name"], place["kana"]) == ("132012", "八王子市", "ハチオウジシ")
     assert place["name_en"] and place["area"] == "tama" and place["profile"]
-    visit = [f for f in facts if sources[f["source"]]["id"] == "visit_musashino_20241203"]
+    visit = [f for f in facts if sources[f["source"]]["id"] == VISIT]
     assert visit and all(sources[f["source"]]["basis"] == "supplementary" for f in visit)
+    assert all(s["basis"] == "guidebook" for s in sources if s["id"] != VISIT)
     assert all(munis[f["muni"]]["code"] == "132039" for f in visit)
     # a channel row carries its service's name, category and menu
     channel = next(f for f in facts if f["table"] == "channels")
@@ -118,6 +169,29 @@ def test_facts_carry_municipality_source_basis_and_context(payload) -> None:
         service["name"], service["category"], service["menu"])
     meeting = next(f for f in facts if f["table"] == "meetings" and f["per_year"])
     assert meeting["frequency"] and meeting["regular"] == "true"
+    # population and estimated need beside every municipality
+    musashino = next(m for m in munis if m["code"] == "132039")
+    assert (musashino["population"], musashino["population_text"]) == (147958, "147,958人")
+    assert musashino["estimate_text"].startswith("約") and musashino["size_band"]
+
+
+def test_channels_carry_their_purpose(dataset, payload) -> None:
+    facts = [f for f in facts_of(payload) if f["table"] == "channels"]
+    rows = dataset.channels
+    assert sorted(f["channels"][0][1] for f in facts) == sorted(rows["purpose"])
+    purposes = payload["channel_purposes"]
+    assert purposes["default"] == "consultation"
+    assert [o["key"] for o in purposes["options"]][0] == "consultation"
+    assert purposes["options"][-1]["key"] == "any"
+
+
+def test_ages_carry_their_kind(payload) -> None:
+    ages = [f for f in facts_of(payload) if f["table"] == "target_ages"]
+    kinds = {a[2] for f in ages for a in f["ages"]}
+    assert {"limit", "all_ages", "main_group", "addition"} <= kinds
+    main = next(f for f in ages if f["ages"][0][2] == "main_group")
+    assert label("age_kind", "main_group") in main["age_text"]
+    assert payload["covering_kinds"] == ["addition", "all_ages", "limit"]
 
 
 def test_profile_links_only_where_the_build_writes_a_profile(dataset, payload) -> None:
@@ -138,36 +212,77 @@ def test_feature_matrix_is_metrics_features(dataset, payload) -> None:
     assert set(comparison["has"]) == set(frame["municipality_code"])
 
 
-def test_peer_sets_are_metrics_peer_groups(dataset, payload) -> None:
+def test_peer_sets_are_compare_peer_groups(dataset, payload) -> None:
     data = edition_dataset(dataset, EDITION)
     comparison = payload["comparison"]
     codes = [m["code"] for m in payload["municipalities"]]
-    documented = set(comparison["has"])
+    documented = sorted(comparison["has"])
+    assert documented == edition_municipalities(dataset, EDITION)
+    assert explorer.PEER_KEYS == ("size", "nearest", "area", "kind", "all")
     for focus, groups in comparison["peer_groups"].items():
         assert [key for key, _ in groups] == list(explorer.PEER_KEYS)
         for key, index in groups:
             stored = {codes[i] for i in comparison["peer_sets"][index]} - {focus}
-            assert stored == set(peer_group(data.municipalities, focus, key)) & documented
+            assert stored == set(peer_group(data.municipalities, focus, key, documented))
+            assert peer_label(payload, focus, key) == peer_group_name(
+                data.municipalities, focus, key)
 
 
-def test_size_band_slots_in_when_the_reference_table_has_it(dataset) -> None:
-    assert "size" not in [f["key"] for f in explorer_payload(dataset, EDITION)["filters"]]
-    bands = dataset.municipalities.assign(
-        size_band=["large" if i % 2 else "small" for i in range(len(dataset.municipalities))])
-    payload = explorer_payload(dataclasses.replace(dataset, municipalities=bands), EDITION)
+def test_the_default_group_is_the_gap_reviews_with_its_reason(dataset, payload) -> None:
+    data = edition_dataset(dataset, EDITION)
+    comparison = payload["comparison"]
+    documented = sorted(comparison["has"])
+    for focus, (key, reason) in comparison["defaults"].items():
+        choice = default_peer_group(data.municipalities, focus, documented)
+        assert key == choice.spec
+        assert comparison["reasons"][reason] == peer_choice_reason(
+            data.municipalities, focus, choice)
+    assert comparison["defaults"]["131041"][0] == "size"  # eight other wards
+    assert comparison["defaults"]["133612"][0] == "all"  # no other island, no other town
+    assert peer_label(payload, "132080", "size") == "同じ人口規模の区分（一般市（15万人以上））"
+
+
+def test_supplementary_features_are_marked_not_counted(dataset, payload) -> None:
+    comparison = payload["comparison"]
+    marked = {(comparison["features"][j]["family"], comparison["features"][j]["key"])
+              for j in comparison["supplementary"]["132039"]}
+    visit = dataclasses.replace(
+        dataset, **{t: getattr(dataset, t).loc[lambda df: df["source_id"] == VISIT]
+                    for t in TIDY_TABLES})
+    frame = municipality_features(visit)
+    stated = set(zip(*frame.loc[frame["has"], ["family", "feature"]].T.values, strict=True))
+    guidebook = {(comparison["features"][j]["family"], comparison["features"][j]["key"])
+                 for j in comparison["has"]["132039"]}
+    assert marked == stated - guidebook and marked
+    assert set(comparison["supplementary"]) == {"132039"}
+
+
+def test_size_band_filter_has_labelled_bands(dataset, payload) -> None:
     size = next(f for f in payload["filters"] if f["key"] == "size")
-    assert {o["key"] for o in size["options"]} == {"large", "small"}
-    assert all(m["size_band"] in ("large", "small") for m in payload["municipalities"])
+    bands = {m["size_band"] for m in payload["municipalities"]}
+    assert [o["key"] for o in size["options"]] == [
+        b for b in label_keys("size_band") if b in bands]
+    assert all(o["label"] == label("size_band", o["key"]) for o in size["options"])
+    # a reference table without bands (synthetic data outside Tokyo) has no size filter
+    plain = dataset.municipalities.drop(columns=["size_band"])
+    without = explorer_payload(dataclasses.replace(dataset, municipalities=plain), EDITION)
+    assert "size" not in [f["key"] for f in without["filters"]]
+
+
+def label_keys(group: str) -> list[str]:
+    from analysis.core.labels import labels
+
+    return list(labels(group))
 
 
 def test_filters_have_labels_and_options(payload) -> None:
     keys = [f["key"] for f in payload["filters"]]
-    assert keys == ["muni", "area", "table", "category", "menu", "channel", "age", "regular",
-                    "edition", "basis"]
+    assert keys == ["muni", "area", "size", "table", "category", "menu", "channel", "age",
+                    "regular", "edition", "basis"]
     for entry in payload["filters"]:
         assert entry["label"] and all(o["label"] for o in entry["options"]), entry["key"]
     basis = next(f for f in payload["filters"] if f["key"] == "basis")
-    assert [o["key"] for o in basis["options"]] == ["main", "supplementary"]
+    assert [o["key"] for o in basis["options"]] == ["guidebook", "supplementary"]
 
 
 # ------------------------------------------------------------------------ the page
@@ -327,17 +442,67 @@ def test_filters_combine_and_show_counts(driver, page_url, payload) -> None:
     assert option_count(driver, "area", "tama") == len(tama)
     choose(driver, "area", "tama")
     assert status_count(driver) == len(tama) < len(facts)
-    line = [f for f in tama if "line" in f["channels"]]
-    assert option_count(driver, "channel", "line") == len(line)
-    choose(driver, "channel", "line")
+    # the channel filter counts ways to consult unless asked otherwise
+    line = [f for f in tama if ["email", "consultation"] in f["channels"]]
+    assert option_count(driver, "channel", "email") == len(line)
+    choose(driver, "channel", "email")
     assert status_count(driver) == len(line) > 0
-    # the area counts now count LINE facts in each area
-    ku_line = [f for f in facts if area[codes[f["muni"]]] == "ku" and "line" in f["channels"]]
+    # the area counts now count e-mail facts in each area
+    ku_line = [f for f in facts if area[codes[f["muni"]]] == "ku"
+               and ["email", "consultation"] in f["channels"]]
     assert option_count(driver, "area", "ku") == len(ku_line)
     band = [f for f in line if any((lo or 0) <= 49 and (80 if hi is None else hi) >= 40
-                                   for lo, hi in f["ages"])]
+                                   for lo, hi, kind in f["ages"] if kind != "main_group")]
     choose(driver, "age", "40-49")
     assert status_count(driver) == len(band)
+
+
+def test_the_channel_filter_can_ask_for_other_purposes(driver, page_url, payload) -> None:
+    open_page(driver, page_url)
+    facts = facts_of(payload)
+
+    def having(channel: str, purpose: str | None) -> int:
+        return sum(1 for f in facts if any(c == channel and purpose in (None, p)
+                                           for c, p in f["channels"]))
+
+    assert option_count(driver, "channel", "line") == having("line", "consultation")
+    choose(driver, "purpose", "publicity")
+    assert option_count(driver, "channel", "line") == having("line", "publicity") > 0
+    choose(driver, "channel", "line")
+    assert status_count(driver) == having("line", "publicity")
+    assert "purpose=publicity" in driver.current_url
+    choose(driver, "purpose", "any")
+    assert status_count(driver) == having("line", None) > having("line", "publicity")
+    shown = driver.find_element("css selector", "#results tbody td:nth-child(5)").text
+    assert "（" in shown or "LINE" in shown
+    driver.find_element("id", "clear").click()
+    assert driver.find_element("id", "filter-purpose").get_attribute("value") == "consultation"
+
+
+def test_the_age_filter_reads_covering_statements_only(driver, page_url, payload) -> None:
+    open_page(driver, page_url)
+    ages = [f for f in facts_of(payload) if f["table"] == "target_ages"]
+    main = [f for f in ages if all(kind == "main_group" for _, _, kind in f["ages"])]
+    assert main  # e.g. 「50 代・60 代の中高年層のひきこもり相談を中心に」
+    choose(driver, "table", "target_ages")
+    for band, (lo, hi) in (("50-64", (50, 64)), ("18-29", (18, 29))):
+        choose(driver, "age", band)
+        expected = [f for f in ages if any(
+            (a or 0) <= hi and (80 if b is None else b) >= lo
+            for a, b, kind in f["ages"] if kind != "main_group")]
+        assert status_count(driver) == len(expected), band
+
+
+def test_internal_facts_are_marked_and_context_shown(driver, page_url, payload) -> None:
+    open_page(driver, page_url + "#muni=132039&basis=supplementary")
+    marks = driver.find_elements("css selector", "#results tbody .internal")
+    assert marks and status_count(driver) == len(marks)
+    assert marks[0].text == label("audience", "internal")
+    context = driver.find_element("id", "context")
+    assert context.is_displayed()
+    text = context.text
+    assert "武蔵野市" in text and "147,958人" in text and "約2,000人" in text
+    assert label("population", "estimate_citation") in text
 
 
 def test_the_fragment_restores_the_view_and_history_steps_back(driver, page_url) -> None:
@@ -407,21 +572,31 @@ def test_keyboard_alone_reaches_every_control_with_a_visible_focus(driver, page_
 
 
 def shown_benchmark(driver) -> list[tuple]:
-    rows = driver.find_elements("css selector", "#gaps tbody tr")
+    """The comparison table as shown: per feature row (theme header rows left out)."""
+    rows = driver.find_elements("css selector", "#gaps tbody tr[data-feature]")
     found = []
     for row in rows:
+        name = row.find_element("tag name", "th")
         cells = row.find_elements("tag name", "td")
-        share = cells[5].get_attribute("data-value")
+        share = cells[3].get_attribute("data-value")
         found.append((row.get_attribute("data-family"), row.get_attribute("data-feature"),
-                      cells[1].text, cells[2].get_attribute("data-value") == "true",
-                      int(cells[3].get_attribute("data-value")),
-                      int(cells[4].get_attribute("data-value")),
+                      name.text, cells[0].get_attribute("data-value") == "true",
+                      int(cells[1].get_attribute("data-value")),
+                      int(cells[2].get_attribute("data-value")),
                       None if share == "" else round(float(share), 9),
-                      cells[6].get_attribute("data-value") == "true"))
+                      cells[4].get_attribute("data-value") == "true"))
     return found
 
 
+def default_spec(dataset, focus: str) -> str:
+    data = edition_dataset(dataset, EDITION)
+    return default_peer_group(data.municipalities, focus,
+                              edition_municipalities(dataset, EDITION)).spec
+
+
 def expected_benchmark(dataset, focus: str, peers: str) -> list[tuple]:
+    # The gap-review handout's table (branch gapreview will expose the handout's own
+    # function; until then the benchmark it is computed from).
     data = edition_dataset(dataset, EDITION)
     frame = peer_benchmark(municipality_features(data), data.municipalities, focus, peers)
     return [(r.family, r.feature, r.label, bool(r.focus_has), int(r.n_peers_with),
@@ -429,13 +604,54 @@ def expected_benchmark(dataset, focus: str, peers: str) -> list[tuple]:
              bool(r.gap)) for r in frame.itertuples()]
 
 
+@pytest.mark.parametrize("focus", ["132039", "131041", "133612", "132080", "132012"])
+def test_comparison_opens_on_the_gap_reviews_default_group(driver, page_url, dataset,
+                                                           focus) -> None:
+    open_page(driver, f"{page_url}#view=compare&focus={focus}")
+    spec = default_spec(dataset, focus)
+    status = driver.find_element("id", "compare-status")
+    assert status.get_attribute("data-group") == spec
+    assert driver.find_element("id", "peers").get_attribute("value") == spec
+    assert shown_benchmark(driver) == expected_benchmark(dataset, focus, spec)
+    data = edition_dataset(dataset, EDITION)
+    choice = default_peer_group(data.municipalities, focus,
+                                edition_municipalities(dataset, EDITION))
+    reason = driver.find_element("id", "peer-reason").text
+    assert peer_choice_reason(data.municipalities, focus, choice) in reason
+    assert peer_group_name(data.municipalities, focus, spec) in status.text
+
+
 @pytest.mark.parametrize(("focus", "peers"), [
-    ("132039", "all"), ("132039", "area"), ("131041", "kind"), ("133612", "area"),
-    ("132080", "kind"), ("131164", "all")])
+    ("132039", "all"), ("132039", "size"), ("131041", "kind"), ("133612", "area"),
+    ("132080", "nearest"), ("131164", "all"), ("132098", "size"), ("132195", "nearest")])
 def test_comparison_view_equals_peer_benchmark(driver, page_url, dataset, focus,
                                                peers) -> None:
     open_page(driver, f"{page_url}#view=compare&focus={focus}&peers={peers}")
     assert shown_benchmark(driver) == expected_benchmark(dataset, focus, peers)
+
+
+def test_comparison_table_groups_by_theme_and_says_not_documented(driver, page_url,
+                                                                  payload) -> None:
+    open_page(driver, f"{page_url}#view=compare&focus=132039&peers=all")
+    headers = [e.text for e in driver.find_elements("css selector", "#gaps tr.theme th")]
+    assert headers == list(payload["comparison"]["families"].values())
+    said = [e.text for e in driver.find_elements(
+        "css selector", "#gaps thead th, #gaps caption, #gaps tbody td")]
+    assert said and not [s for s in said if "ない" in s]  # 掲載なし, never ない
+    focus_cells = driver.find_elements("css selector",
+                                       "#gaps tbody tr[data-feature] td:first-of-type")
+    words = {e.text for e in focus_cells}
+    assert words == {label("explorer", "documented"), label("explorer", "not_documented"),
+                     label("explorer", "supplementary_only")}
+    marked = [e for e in focus_cells if e.get_attribute("data-supplementary") == "true"]
+    assert len(marked) == len(payload["comparison"]["supplementary"]["132039"])
+    share = driver.find_element("css selector", "#gaps tbody tr[data-feature] td:nth-of-type(4)")
+    assert re.fullmatch(r"\d+%（\d+／\d+）", share.text), share.text  # numerator/denominator
+    context = driver.find_element("id", "compare-context")
+    rows = context.find_elements("css selector", "tbody tr")
+    assert len(rows) == 1 + int(driver.find_element("id", "compare-status")
+                                .get_attribute("data-peers"))
+    assert label("population", "estimate_citation") in context.text
 
 
 def test_comparison_view_follows_the_controls(driver, page_url, dataset) -> None:
@@ -444,11 +660,15 @@ def test_comparison_view_follows_the_controls(driver, page_url, dataset) -> None
     open_page(driver, page_url)
     driver.find_element("id", "view-compare").click()
     Select(driver.find_element("id", "focus")).select_by_value("132012")
-    Select(driver.find_element("id", "peers")).select_by_value("area")
-    assert shown_benchmark(driver) == expected_benchmark(dataset, "132012", "area")
-    assert "focus=132012" in driver.current_url and "peers=area" in driver.current_url
+    Select(driver.find_element("id", "peers")).select_by_value("kind")
+    assert shown_benchmark(driver) == expected_benchmark(dataset, "132012", "kind")
+    assert "focus=132012" in driver.current_url and "peers=kind" in driver.current_url
     n_peers = int(driver.find_element("id", "compare-status").get_attribute("data-peers"))
-    assert n_peers == expected_benchmark(dataset, "132012", "area")[0][5]
+    assert n_peers == expected_benchmark(dataset, "132012", "kind")[0][5]
+    # a new focus opens on its own default group
+    Select(driver.find_element("id", "focus")).select_by_value("131041")
+    assert driver.find_element("id", "peers").get_attribute("value") == "size"
+    assert "peers=" not in driver.current_url
 
 
 @pytest.mark.parametrize("fragment", ["", "#view=compare&focus=132039"])

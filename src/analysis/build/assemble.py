@@ -180,8 +180,8 @@ def place_handouts(jobs: Sequence[NotebookJob], notebooks_dir: Path, work: Path)
             shutil.move(job.output(notebooks_dir, ext), target_dir / f"{code}.{ext}")
 
 
-def combined_report_task(jobs: Sequence[NotebookJob], work: Path,
-                         options: BuildOptions) -> FollowUp | None:
+def combined_report_task(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions,
+                         cache_dir: Path | None = None) -> FollowUp | None:
     """The combined report as a follow-up of its notebooks: it is laid out in a worker while
     the other workers still run the remaining notebooks (the gap reviews).
 
@@ -193,31 +193,41 @@ def combined_report_task(jobs: Sequence[NotebookJob], work: Path,
     chosen = [job for job in jobs if job.notebook in COMBINED_SECTIONS]
     return FollowUp(frozenset(job.output_stem for job in chosen), write_combined_report,
                     (chosen, work, Path(options.data_dir), tuple(options.formats),
-                     options.lang, options.edition, options.audience))
+                     options.lang, options.edition, options.audience, cache_dir))
 
 
 def write_combined_report(jobs: Sequence[NotebookJob], work: Path, data_dir: Path,
                           formats: Sequence[str], lang: str, edition: str = "fy2024",
-                          audience: str = "all") -> None:
+                          audience: str = "all", cache_dir: Path | None = None) -> None:
     """Write ``report.html`` and/or ``report.pdf`` from the executed notebooks of ``jobs``
-    (in ``work/EXECUTED``)."""
+    (in ``work/EXECUTED``). With ``cache_dir``, a combined notebook laid out before (the
+    same cells, sources and date) is taken from the cache (``analysis.build.renders``)."""
     import nbformat
+
+    from analysis.build import renders
+    from analysis.present.method import DATA_DICTIONARY
 
     notebooks = {job.output_stem: nbformat.read(job.output(work / EXECUTED), as_version=4)
                  for job in jobs}
     combined = combined_notebook(jobs, notebooks,
                                  method_cell_html(data_dir, edition, audience, lang), lang)
-    page = notebook_to_html(combined, title=label("report", "title", lang), lang=lang)
+    title = label("report", "title", lang)
+    made = {f"report.{ext}": work / f"report.{ext}" for ext in formats}
+    rendering = renders.output_key("report", nbformat.writes(combined), title, lang,
+                                   ",".join(formats), OUTLINE_CSS)
+    if cache_dir is not None and renders.take(cache_dir, rendering, made):
+        return
+    page = notebook_to_html(combined, title=title, lang=lang)
     if "html" in formats:
         (work / "report.html").write_text(page, encoding="utf-8")
     if "pdf" in formats:
         # A relative link (the data dictionary) would be written into the PDF resolved
         # against this temporary build folder, which is renamed on publishing (and would
         # make two builds differ): the PDF names the file without linking it.
-        from analysis.present.method import DATA_DICTIONARY
-
         printed = page.replace(f'<a href="{DATA_DICTIONARY}">', "<a>")
         html_to_pdf(printed, work / "report.pdf", base_url=work, extra_css=OUTLINE_CSS)
+    if cache_dir is not None:
+        renders.keep(cache_dir, rendering, made)
 
 
 def finish_report(jobs: Sequence[NotebookJob], work: Path, options: BuildOptions) -> None:

@@ -22,6 +22,7 @@ from analysis.core.files import fsync_directory, sha256_hex, write_synced
 
 RECORD = "sha256.json"
 TEMPORARY = ".tmp"  # suffix of entries being written; left over only by a killed build
+RENDERS = "renders"  # the folder of rendered outputs (analysis.build.renders)
 
 
 def store_entry(entry: Path, outputs: Mapping[str, Path]) -> None:
@@ -98,6 +99,7 @@ def _verified_contents(entry: Path, names: set[str]) -> tuple[str | None, dict[s
 
 def remove_leftovers(cache_dir: Path) -> None:
     """Remove entries that a killed build left half-written (call with the build lock)."""
-    if Path(cache_dir).is_dir():
-        for path in Path(cache_dir).glob(f".*{TEMPORARY}"):
-            shutil.rmtree(path, ignore_errors=True)
+    for folder in (Path(cache_dir), Path(cache_dir) / RENDERS):
+        if folder.is_dir():
+            for path in folder.glob(f".*{TEMPORARY}"):
+                shutil.rmtree(path, ignore_errors=True)

@@ -1,8 +1,10 @@
 """Running notebook jobs: papermill's Python API in worker processes, with a cache.
 
 A job's cache key is the hash of everything its result depends on: the notebook file,
-the package's code, the data files and the parameters. A job whose key has an executed
-notebook in the cache is not run again.
+the parameters, the package's code and the data it reads — every data file, or, when the
+plan says which municipalities' rows a job reads (``NotebookJob.reads``), only those rows
+(``analysis.build.inputs``). A job whose key has an executed notebook in the cache is not
+run again.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.build.cache import restore_entry, store_entry
+from analysis.build.inputs import DataDigests
 from analysis.core.errors import BuildError
-from analysis.core.paths import NOTEBOOKS_DIR, PACKAGE_DIR
+from analysis.core.paths import NOTEBOOKS_DIR
 
 KERNEL_NAME = "python3"  # notebooks saved elsewhere may name a conda kernel: always use ours
 # Papermill records timestamps and durations; they would make identical builds differ.
@@ -47,6 +50,9 @@ class NotebookJob:
     handout_formats: tuple[str, ...] = ()
     lang: str = "ja"
     notebooks_dir: str = str(NOTEBOOKS_DIR)
+    # What the job's result depends on among the tidy rows: the municipalities whose rows
+    # it reads (None: every row). Set by the plan.
+    reads: tuple[str, ...] | None = None
 
     @property
     def path(self) -> Path:
@@ -64,22 +70,11 @@ class NotebookJob:
         return hashlib.sha256(notebook + payload.encode()).hexdigest()[:32]
 
 
-def digest_files(paths: Iterable[Path], root: Path) -> str:
-    """One hash over the names and contents of files (order-independent)."""
-    digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def inputs_digest(data_dir: Path) -> str:
-    """The package's code and templates plus every data file a notebook may read."""
-    code = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    data = [p for sub in ("raw", "reference", "tidy") for p in (data_dir / sub).rglob("*")
-            if p.is_file()]
-    return hashlib.sha256(
-        (digest_files(code, PACKAGE_DIR) + digest_files(data, data_dir)).encode()
-    ).hexdigest()
+def job_key(job: NotebookJob, inputs: str | DataDigests) -> str:
+    """The job's cache key: with ``DataDigests``, over the data the job reads; with a
+    string, over that digest (one for every job)."""
+    data = inputs if isinstance(inputs, str) else inputs.of(job.reads)
+    return job.key(data)
 
 
 def strip_volatile_metadata(notebook) -> None:
@@ -312,10 +307,18 @@ def _run_cached(job: NotebookJob, key: str, cache_dir: Path, work_dir: Path,
                    "recomputing it")
     target = execute_job(job, job.output(work_dir), warm=warm)
     if job.handout_formats:
-        from analysis.build.render import render_notebook_file
+        # early cut-off: a notebook that shows what it showed before is not rendered again
+        from analysis.build import renders
 
-        render_notebook_file(target, title=job.title, lang=job.lang,
-                             formats=job.handout_formats)
+        made = {f"out.{ext}": job.output(work_dir, ext) for ext in job.handout_formats}
+        rendering = renders.output_key("handout", target.read_bytes(), job.title, job.lang,
+                                       ",".join(job.handout_formats))
+        if not renders.take(cache_dir, rendering, made):
+            from analysis.build.render import render_notebook_file
+
+            render_notebook_file(target, title=job.title, lang=job.lang,
+                                 formats=job.handout_formats)
+            renders.keep(cache_dir, rendering, made)
     store_entry(entry, outputs)  # a killed build never leaves a half-written cache entry
     return JobOutcome(target, warning)
 
@@ -330,8 +333,8 @@ class FollowUp:
     args: tuple = ()
 
 
-def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_dir: Path,
-             n_jobs: int, executor: Executor | None = None, warm: bool = True,
+def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str | DataDigests, cache_dir: Path,
+             work_dir: Path, n_jobs: int, executor: Executor | None = None, warm: bool = True,
              progress: Callable[[Iterable], Iterable] | None = None,
              followups: Sequence[FollowUp] = (),
              warn: Callable[[str], None] | None = None) -> dict[str, Path]:
@@ -340,25 +343,37 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
 
     ``executor`` is any ``concurrent.futures.Executor``; by default a process pool of
     ``n_jobs`` workers. The first failure stops the build with its error. ``warn`` gets
-    the workers' warnings (damaged cache entries); by default they go to stderr.
+    the workers' warnings (damaged cache entries); by default they go to stderr. Cached
+    jobs are copied here, before any worker starts: after a one-row edit the workers (and
+    their kernels) are only those the jobs to run need, and those jobs start at once.
     """
     warn = warn or _warn_on_stderr
     cache_dir.mkdir(parents=True, exist_ok=True)
-    keys = {job.output_stem: job.key(inputs) for job in jobs}
+    keys = job_keys(jobs, inputs)
     unknown = [f for f in followups if not f.needs <= keys.keys()]
     if unknown:
         raise ValueError(f"follow-ups need notebooks that are not jobs: {unknown}")
+    hits = {}
+    for job in jobs:
+        entry = cache_dir / keys[job.output_stem]
+        problem = restore_entry(entry, {f"out.{ext}": job.output(work_dir, ext)
+                                        for ext in _outputs(job)})
+        if problem is None:
+            hits[job.output_stem] = job.output(work_dir)
+        elif problem != "absent":  # removed by restore_entry: the worker recomputes it
+            warn(f"cache entry {entry.name} ({job.output_stem}) {problem}: discarded, "
+                 "recomputing it")
+    pending = [job for job in jobs if job.output_stem not in hits]
     owned = executor is None
-    workers = max(1, min(n_jobs, len(jobs) or 1))
+    workers = max(1, min(n_jobs, len(pending) + len(followups)))
     # forkserver, not fork: the main process runs a thread (validation, exports) meanwhile; a
     # fork taken while another thread holds a lock can deadlock the child.
     pool = executor or ProcessPoolExecutor(max_workers=workers,
                                            mp_context=multiprocessing.get_context("forkserver"),
                                            initializer=_warm_up if warm else None)
-    pending = list(jobs)
     waiting = list(followups)
     running: dict[Future, NotebookJob | FollowUp] = {}
-    finished_stems: set[str] = set()
+    finished_stems: set[str] = set(hits)
 
     def fill() -> None:
         # Tasks are handed over one per free worker, not all at once, so that a follow-up
@@ -376,6 +391,9 @@ def run_jobs(jobs: Sequence[NotebookJob], *, inputs: str, cache_dir: Path, work_
                 break
 
     def completions() -> Iterator[tuple[NotebookJob, Path]]:
+        for job in jobs:
+            if job.output_stem in hits:
+                yield job, hits[job.output_stem]
         fill()
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -407,5 +425,5 @@ def _warn_on_stderr(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def job_keys(jobs: Sequence[NotebookJob], inputs: str) -> dict[str, str]:
-    return {job.output_stem: job.key(inputs) for job in jobs}
+def job_keys(jobs: Sequence[NotebookJob], inputs: str | DataDigests) -> dict[str, str]:
+    return {job.output_stem: job_key(job, inputs) for job in jobs}

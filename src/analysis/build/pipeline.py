@@ -21,8 +21,9 @@ from pathlib import Path
 from analysis.build import publish
 from analysis.build.assemble import EXECUTED, combined_report_task, finish_report
 from analysis.build.cache import remove_leftovers as remove_cache_leftovers
-from analysis.build.execute import NotebookJob, inputs_digest, job_keys, run_jobs
+from analysis.build.execute import NotebookJob, job_keys, run_jobs
 from analysis.build.exports import write_exports
+from analysis.build.inputs import DataDigests, data_digests
 from analysis.build.integrity import DamagedOutput, verify_build
 from analysis.build.lock import build_lock
 from analysis.build.options import BuildOptions, check_options
@@ -80,7 +81,9 @@ def _build_locked(options: BuildOptions) -> Path:
     out_dir = Path(options.out_dir)
     with reading_data(options.data_dir):
         jobs = plan_jobs(options)
-    inputs = inputs_digest(Path(options.data_dir))
+        # per job: the code and the data rows it reads (a one-row edit re-runs only the
+        # jobs that read the row: analysis.build.inputs)
+        inputs = data_digests(Path(options.data_dir), options.audience)
     build_key = _build_key(options, jobs, inputs)
     live = out_dir / options.publish_name
     if not options.force and _manifest_key(live) == build_key:
@@ -103,7 +106,7 @@ def _build_locked(options: BuildOptions) -> Path:
             background = _in_thread(_validate_and_export, options, work)
             # A Dask worker may run several notebooks at once in threads, and the warm
             # kernel is one per process: on Dask every notebook gets a fresh kernel.
-            combined = combined_report_task(jobs, work, options)
+            combined = combined_report_task(jobs, work, options, cache)
             run_jobs(jobs, inputs=inputs, cache_dir=cache, work_dir=notebooks_dir,
                      n_jobs=options.jobs, executor=executor,
                      warm=options.warm and executor is None, progress=progress,
@@ -165,7 +168,8 @@ def _validate_and_export(options: BuildOptions, work: Path) -> None:
     # may not see (``analysis.dataset.scope.for_audience``) where it loads it.
     write_exports(options.data_dir, options.edition, work, options.lang,
                   options.municipalities, "comparison" in options.kinds,
-                  audience=options.audience)
+                  audience=options.audience,
+                  cache_dir=Path(options.out_dir) / CACHE / "notebooks")
     if "comparison" in options.kinds and not options.municipalities:  # a full build
         from analysis.present.explorer import build_explorer
 
@@ -227,13 +231,15 @@ def _before_publish_hook() -> None:
     fault_point("before_publish")
 
 
-def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob], inputs: str) -> str:
+def _build_key(options: BuildOptions, jobs: Sequence[NotebookJob],
+               inputs: DataDigests) -> str:
     import hashlib
 
+    # the whole data too: tables, figures and the explorer read every row
     payload = json.dumps({"jobs": job_keys(jobs, inputs), "formats": list(options.formats),
                           "lang": options.lang, "audience": options.audience,
-                          "epoch": os.environ.get("SOURCE_DATE_EPOCH")},
-                         sort_keys=True)
+                          "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+                          "data": inputs.everything}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

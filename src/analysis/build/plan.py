@@ -1,4 +1,6 @@
-"""The notebooks of one build: which notebook runs with which parameters, in report order."""
+"""The notebooks of one build: which notebook runs with which parameters, in report order,
+and which municipalities' rows each one reads (``NotebookJob.reads``: its cache key covers
+those rows only, ``analysis.build.inputs``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,12 @@ from analysis.build.options import BuildOptions
 
 
 def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
-    """The notebooks of one build, in report order."""
+    """The notebooks of one build, in report order.
+
+    What each reads: a profile its municipality's rows; everything else every row. A gap
+    review reads more than its peers: its examples of a gap come from peers first, then
+    from any other municipality the edition documents with that feature
+    (``compare.gaps.peer_examples``), so an edit anywhere may change them."""
     from analysis.core.labels import label
     from analysis.dataset.scope import edition_municipalities, previous_edition
     from analysis.dataset.tables import load_dataset, load_municipalities, load_sources
@@ -36,16 +43,17 @@ def plan_jobs(options: BuildOptions) -> list[NotebookJob]:
                                     {"from_edition": earlier, "to_edition": options.edition,
                                      **common}, **place))
     # A gap review's peer group is the package's default for the municipality (chosen in
-    # analysis.present.gap_review): the build does not choose it.
+    # analysis.compare.gaps.review_peers): the build does not choose it.
     for kind in ("profile", "gap_review"):
         if kind not in options.kinds:
             continue
         for code in codes:
             title = label("report", f"{kind}_title", options.lang).format(name=names[code])
+            reads = (code,) if kind == "profile" else None
             jobs.append(NotebookJob(kind, f"{kind}-{code}", title,
                                     {"municipality_code": code, "edition": options.edition,
                                      **common},
                                     handout_formats=options.formats, lang=options.lang,
-                                    **place))
+                                    reads=reads, **place))
     return jobs
 

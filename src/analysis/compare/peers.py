@@ -23,6 +23,7 @@ import pandas as pd
 
 from analysis.compare.evidence import join_ids, names_frame
 from analysis.compare.features import THEMES, feature_label
+from analysis.core.labels import label
 from analysis.dataset.population import nearest_by_population
 from analysis.dataset.tables import CODE
 
@@ -149,3 +150,139 @@ def peer_benchmark(feature_frame: pd.DataFrame, municipalities: pd.DataFrame, fo
                  "feature", "label", "focus_has", "focus_evidence", "n_peers",
                  "n_peers_with", "peer_share", "peer_evidence", "gap"]]
     )
+
+
+# ------------------------------------------------------------------ every focus at once
+
+def peer_groups(municipalities: pd.DataFrame, peers: str,
+                candidates: Sequence[str] | None = None,
+                focuses: Sequence[str] | None = None,
+                k: int = NEAREST_K) -> dict[str, list[str]]:
+    """``peer_group(municipalities, focus, peers, candidates, k)`` for every focus (default:
+    every candidate) in one pass over the table: the explorer and the build's plan need
+    the groups of all municipalities (5,223 single calls took ~5 s at national scale).
+    ``peers`` is one of ``PEER_KINDS``; held equal to ``peer_group`` by a test."""
+    if peers not in PEER_KINDS:
+        raise ValueError(f"peers must be one of {', '.join(PEER_KINDS)}, not {peers!r}")
+    codes = list(municipalities[CODE])
+    chosen = None if candidates is None else set(candidates)
+    pool = codes if chosen is None else [c for c in codes if c in chosen]
+    focuses = pool if focuses is None else list(focuses)
+    unknown = sorted(set(focuses) - set(codes))
+    if unknown:
+        raise KeyError(f"focus {unknown[0]!r} is not in municipalities")
+    if peers == "all":
+        everyone = sorted(set(pool))
+        return {focus: [c for c in everyone if c != focus] for focus in focuses}
+    if peers == "nearest":
+        return _nearest_groups(municipalities, pool, focuses, k)
+    column = "size_band" if peers == "size" else peers
+    if column not in municipalities.columns:
+        return {focus: [] for focus in focuses}
+    value_of = dict(zip(codes, municipalities[column], strict=True))
+    members: dict[object, list[str]] = {}
+    for code in sorted(set(pool)):
+        value = value_of[code]
+        if not (pd.isna(value) or value == ""):
+            members.setdefault(value, []).append(code)
+    found = {}
+    for focus in focuses:
+        value = value_of[focus]
+        group = [] if pd.isna(value) or value == "" else members.get(value, [])
+        found[focus] = [c for c in group if c != focus]
+    return found
+
+
+def _nearest_groups(municipalities: pd.DataFrame, pool: Sequence[str],
+                    focuses: Sequence[str], k: int) -> dict[str, list[str]]:
+    """The ``k`` nearest in population of every focus: a window around the focus's place
+    in the pool sorted by population, ordered exactly as ``nearest_by_population`` orders
+    (ratio, then code). The window holds the k nearest by position on each side plus
+    every pool member of the same population as the window's last, so ties by code are
+    decided as they are there."""
+    import bisect
+
+    from analysis.dataset.population import nearest_by_population
+
+    if "population" not in municipalities.columns:
+        return {focus: [] for focus in focuses}
+    population = {code: int(p) for code, p in zip(
+        municipalities[CODE], municipalities["population"], strict=True) if pd.notna(p)}
+    ranked = sorted({c for c in pool if c in population}, key=lambda c: (population[c], c))
+    values = [population[c] for c in ranked]
+    found = {}
+    for focus in focuses:
+        if focus not in population:
+            found[focus] = []
+            continue
+        own = population[focus]
+        at = bisect.bisect_left(values, own)
+        left, right = max(0, at - k - 1), min(len(ranked), at + k + 1)
+        if own == 0:  # every populated place is infinitely far: ties by code, whole pool
+            left, right = 0, len(ranked)
+        while left > 0 and values[left - 1] == values[left]:
+            left -= 1
+        while right < len(ranked) and values[right] == values[right - 1]:
+            right += 1
+        window = {c: population[c] for c in ranked[left:right]}
+        found[focus] = sorted(nearest_by_population(focus, window | {focus: own}, k))
+    return found
+
+
+def default_peer_groups(municipalities: pd.DataFrame, candidates: Sequence[str],
+                        focuses: Sequence[str] | None = None) -> dict[str, PeerChoice]:
+    """``default_peer_group`` of every focus (default: every candidate), from one pass per
+    group kind; held equal to ``default_peer_group`` by a test."""
+    focuses = list(candidates) if focuses is None else list(focuses)
+    steps = {spec: peer_groups(municipalities, spec, candidates, focuses)
+             for spec in DEFAULT_STEPS}
+    chosen = {}
+    for focus in focuses:
+        tried: list[tuple[str, int]] = []
+        for spec in DEFAULT_STEPS[:-1]:
+            codes = steps[spec][focus]
+            if len(codes) >= MIN_PEERS:
+                chosen[focus] = PeerChoice(spec, codes, tuple(tried))
+                break
+            tried.append((spec, len(codes)))
+        else:
+            last = DEFAULT_STEPS[-1]
+            chosen[focus] = PeerChoice(last, steps[last][focus], tuple(tried))
+    return chosen
+
+
+# ------------------------------------------------------------------ in words
+
+def peer_group_name(municipalities: pd.DataFrame, focus: str, peers: PeerSpec,
+                    lang: str = "ja") -> str:
+    """A peer group in plain words (labels group ``peers``): the size group names the
+    focus's band (「同じ人口規模の区分（一般市（15万人以上））」), the nearest group its size;
+    a raw key never reaches a reader."""
+    if peers is None:
+        peers = "all"
+    if not isinstance(peers, str):
+        return label("peers", "list", lang)
+    if peers == "size" and "size_band" in municipalities.columns:
+        band = _group_value(municipalities, focus, "size_band")
+        if not (pd.isna(band) or band == ""):
+            return label("peers", "named", lang).format(
+                group=label("peers", "size", lang), detail=label("size_band", band, lang))
+    if peers == "nearest":
+        return label("peers", "named", lang).format(
+            group=label("peers", "nearest", lang),
+            detail=label("peers", "nearest_detail", lang).format(k=NEAREST_K))
+    return label("peers", peers, lang)
+
+
+def peer_choice_reason(municipalities: pd.DataFrame, focus: str, choice: PeerChoice,
+                       lang: str = "ja") -> str:
+    """Why the default group is the one chosen, in words: the most specific group with at
+    least ``MIN_PEERS`` documented peers, and the groups stepped over with their sizes."""
+    if not choice.stepped_over:
+        return label("peers", "default_reason_kept", lang).format(min=MIN_PEERS)
+    separator = label("template", "list_separator", lang)
+    steps = separator.join(
+        label("peers", "stepped_item", lang).format(
+            group=peer_group_name(municipalities, focus, spec, lang), n=n)
+        for spec, n in choice.stepped_over)
+    return label("peers", "default_reason_stepped", lang).format(steps=steps, min=MIN_PEERS)

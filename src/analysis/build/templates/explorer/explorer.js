@@ -14,10 +14,17 @@
   P.facts.columns.forEach(function (name, i) { C[name] = i; });
   var FACTS = P.facts.rows;
   // Columns stored as indices into P.facts.values (analysis.explorer.ENCODED_COLUMNS).
+  // ... and channels as lists of indices into P.facts.values.channels ([channel, purpose]).
   Object.keys(P.facts.values).forEach(function (column) {
     var values = P.facts.values[column];
     var at = C[column];
-    FACTS.forEach(function (fact) { fact[at] = values[fact[at]]; });
+    if (column === "channels") {
+      FACTS.forEach(function (fact) {
+        fact[at] = fact[at].map(function (i) { return values[i]; });
+      });
+    } else {
+      FACTS.forEach(function (fact) { fact[at] = values[fact[at]]; });
+    }
   });
   var MUNIS = P.municipalities;
   var SOURCES = P.sources;
@@ -74,8 +81,13 @@
   function muniName(m) { return P.lang === "ja" ? m.name : m.name_en; }
   function categoryLabel(key) { return key ? (P.category_labels[key] || key) : ""; }
   function menuLabel(key) { return key && key !== "none" ? (P.menu_labels[key] || key) : ""; }
-  function channelLabels(keys) {
-    return keys.map(function (k) { return P.channel_labels[k] || k; });
+  // A channel is named with its purpose unless it is a way to consult (the default).
+  function channelLabels(pairs) {
+    return pairs.map(function (pair) {
+      var name = P.channel_labels[pair[0]] || pair[0];
+      return pair[1] === P.channel_purposes.default ? name
+        : format(W.channel_purpose, { channel: name, purpose: P.purpose_labels[pair[1]] || pair[1] });
+    });
   }
   function perYearText(value) {
     return value === null ? "" : format(W.per_year, { n: String(value) });
@@ -83,13 +95,18 @@
 
   var ageFilter = FILTERS.filter(function (f) { return f.key === "age"; })[0];
 
+  var COVERING = {};
+  P.covering_kinds.forEach(function (kind) { COVERING[kind] = true; });
+
   function ageBands(intervals) {
     // An empty minimum is age 0, an empty maximum the top of the axis (80 and over), as
-    // analysis.metrics reads target ages; a fact overlaps a band if any interval does.
+    // analysis.compare.ages reads target ages; a fact overlaps a band if any covering
+    // statement does (a limit, all ages, an addition — never a main group).
     var max = P.age_axis_max;
     var found = [];
     if (!ageFilter) { return found; }
     intervals.forEach(function (span) {
+      if (!COVERING[span[2]]) { return; }
       var lo = span[0] === null ? 0 : Math.min(Math.max(span[0], 0), max);
       var hi = span[1] === null ? max : Math.min(Math.max(span[1], 0), max);
       if (lo > hi) { return; }
@@ -149,19 +166,33 @@
     for (var k = 0; k < FILTERS.length; k++) {
       if (FILTERS[k].key === "age") {
         VALUES[k][i] = ageBands(fact[C.ages]);
-      } else if (MULTI[k]) {
-        var found = [];
-        fact[C.channels].forEach(function (v) {
-          var at = optionIndex[k][v];
-          if (at !== undefined && found.indexOf(at) < 0) { found.push(at); }
-        });
-        VALUES[k][i] = found;
-      } else {
+      } else if (!MULTI[k]) {
         var at = optionIndex[k][rawValue(FILTERS[k].key, fact)];
         if (at !== undefined) { VALUES[k][i] = at; }
       }
     }
   });
+
+  // The channel filter's values: each fact's channels of the chosen purpose ("any": all).
+  var channelFilter = -1;
+  FILTERS.forEach(function (f, k) { if (f.key === "channel") { channelFilter = k; } });
+  var channelPurpose = null;
+
+  function setChannelPurpose(purpose) {
+    if (channelFilter < 0 || purpose === channelPurpose) { return; }
+    channelPurpose = purpose;
+    var index = optionIndex[channelFilter];
+    var values = VALUES[channelFilter];
+    FACTS.forEach(function (fact, i) {
+      var found = [];
+      fact[C.channels].forEach(function (pair) {
+        if (purpose !== "any" && pair[1] !== purpose) { return; }
+        var at = index[pair[0]];
+        if (at !== undefined && found.indexOf(at) < 0) { found.push(at); }
+      });
+      values[i] = found;
+    });
+  }
 
   function hasOption(k, i, option) {
     return MULTI[k] ? VALUES[k][i].indexOf(option) >= 0 : VALUES[k][i] === option;
@@ -184,8 +215,10 @@
   function defaultState() {
     var filters = {};
     FILTERS.forEach(function (f) { filters[f.key] = ""; });
-    return { view: "facts", q: "", filters: filters, sort: "", dir: "asc",
-             focus: focusCodes[0] || "", peers: "all", gsort: "", gdir: "asc" };
+    // peers "": the focus's default group (the gap review's)
+    return { view: "facts", q: "", filters: filters, purpose: P.channel_purposes.default,
+             sort: "", dir: "asc", focus: focusCodes[0] || "", peers: "", gsort: "",
+             gdir: "asc" };
   }
 
   function serialize(s) {
@@ -196,6 +229,7 @@
     FILTERS.forEach(function (f) {
       if (s.filters[f.key]) { params.set(f.key, s.filters[f.key]); }
     });
+    if (s.purpose !== d.purpose) { params.set("purpose", s.purpose); }
     if (s.sort) { params.set("sort", s.sort); params.set("dir", s.dir); }
     if (s.view === "compare" || s.focus !== d.focus || s.peers !== d.peers) {
       if (s.focus !== d.focus) { params.set("focus", s.focus); }
@@ -214,6 +248,8 @@
       var v = params.get(f.key);
       if (v !== null && optionIndex[k][v] !== undefined) { s.filters[f.key] = v; }
     });
+    var purpose = params.get("purpose");
+    if (purpose && PURPOSES[purpose]) { s.purpose = purpose; }
     var sort = params.get("sort");
     if (sort && FACT_COLUMNS_BY_KEY[sort]) {
       s.sort = sort;
@@ -222,7 +258,7 @@
     var focus = params.get("focus");
     if (focus && COMPARE.peer_groups[focus]) { s.focus = focus; }
     var peers = params.get("peers");
-    if (peers && groupOf(s.focus, peers)) { s.peers = peers; }
+    if (peers && groupOf(s.focus, peers) && peers !== defaultOf(s.focus)) { s.peers = peers; }
     var gsort = params.get("gsort");
     if (gsort && GAP_COLUMNS_BY_KEY[gsort]) {
       s.gsort = gsort;
@@ -230,6 +266,9 @@
     }
     return s;
   }
+
+  var PURPOSES = {};
+  P.channel_purposes.options.forEach(function (o) { PURPOSES[o.key] = true; });
 
   var current = null;  // the fragment of the view on screen
 
@@ -375,10 +414,38 @@
       wrap.appendChild(select);
       box.appendChild(wrap);
       selects[k] = select;
+      if (f.key === "channel") { box.appendChild(purposeControl()); }
     });
   }
 
+  // Which channels the channel filter counts: ways to consult by default.
+  function purposeControl() {
+    var wrap = document.createElement("div");
+    var labelEl = document.createElement("label");
+    labelEl.htmlFor = "filter-purpose";
+    labelEl.textContent = P.channel_purposes.label;
+    var select = document.createElement("select");
+    select.id = "filter-purpose";
+    select.name = "purpose";
+    P.channel_purposes.options.forEach(function (o) {
+      var option = document.createElement("option");
+      option.value = o.key;
+      option.textContent = o.label;
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () {
+      state.purpose = select.value;
+      shown = PAGE;
+      render();
+      commit(true);
+    });
+    wrap.appendChild(labelEl);
+    wrap.appendChild(select);
+    return wrap;
+  }
+
   function search() {
+    setChannelPurpose(state.purpose);
     var terms = fold(state.q).split(/\s+/).filter(Boolean);
     var active = [];
     FILTERS.forEach(function (f, k) {
@@ -460,6 +527,7 @@
     var source = cell(row);
     span(source, s.edition_label);
     span(source, s.title, "sub name");
+    if (s.internal) { span(source, W.internal, "internal"); }
     span(source, fact[C.row_id], "ref");
     var quote = cell(row, "quote-cell");
     span(quote, fact[C.quote], "quote");
@@ -478,6 +546,13 @@
       select.value = state.filters[f.key];
       select.classList.toggle("active", Boolean(state.filters[f.key]));
     });
+    var purpose = document.getElementById("filter-purpose");
+    if (purpose) {
+      purpose.value = state.purpose;
+      purpose.classList.toggle("active", state.purpose !== P.channel_purposes.default);
+    }
+    renderContext(document.getElementById("context"),
+                  state.filters.muni ? [MUNIS[muniIndex[state.filters.muni]]] : [], false);
     var status = document.getElementById("status");
     status.textContent = result.found.length
       ? format(W.status, { n: result.found.length, total: FACTS.length })
@@ -506,6 +581,68 @@
     if (button) { button.focus(); }
   }
 
+  // ------------------------------------------------------------------ context
+  // Who the municipalities are: area, size band, population and the estimated need,
+  // always with the estimate's caveat (a national rate applied locally).
+  var CONTEXT_COLUMNS = [
+    { label: W.col_muni, value: function (m) { return muniName(m); } },
+    { label: W.filter_area, value: function (m) { return m.area ? P.area_labels[m.area] : ""; } },
+    { label: W.filter_size, value: function (m) { return m.size_band ? P.size_labels[m.size_band] : ""; } },
+    { label: W.population, value: function (m) { return m.population_text; }, num: true },
+    { label: W.estimate, value: function (m) { return m.estimate_text; }, num: true }
+  ];
+
+  function renderContext(box, munis, peersToo) {
+    box.replaceChildren();
+    box.hidden = !munis.length;
+    if (!munis.length) { return; }
+    var table = document.createElement("table");
+    table.className = "context";
+    var caption = document.createElement("caption");
+    caption.textContent = peersToo ? format(W.context_caption_peers, { n: munis.length - 1 })
+      : W.context_caption;
+    table.appendChild(caption);
+    var head = document.createElement("thead");
+    var headRow = document.createElement("tr");
+    CONTEXT_COLUMNS.forEach(function (col) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = col.label;
+      headRow.appendChild(th);
+    });
+    head.appendChild(headRow);
+    table.appendChild(head);
+    var body = document.createElement("tbody");
+    munis.forEach(function (m, i) {
+      var row = document.createElement("tr");
+      row.setAttribute("data-code", m.code);
+      if (peersToo && i === 0) { row.className = "focus"; }
+      CONTEXT_COLUMNS.forEach(function (col, c) {
+        var td;
+        if (c === 0) {
+          td = document.createElement("th");
+          td.scope = "row";
+          row.appendChild(td);
+        } else {
+          td = cell(row, col.num ? "num" : "");
+        }
+        td.textContent = col.value(m);
+      });
+      body.appendChild(row);
+    });
+    table.appendChild(body);
+    var wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.appendChild(table);
+    box.appendChild(wrap);
+    [W.estimate_citation, W.size_band_note].forEach(function (text) {
+      var note = document.createElement("p");
+      note.className = "hint caveat";
+      note.textContent = text;
+      box.appendChild(note);
+    });
+  }
+
   // ------------------------------------------------------------------ comparison view
   function groupOf(focus, key) {
     var groups = COMPARE.peer_groups[focus] || [];
@@ -515,23 +652,47 @@
     return null;
   }
 
-  // The gap review's numbers (analysis.metrics.peer_benchmark): for every feature,
-  // whether the focus has it, how many peers have it, of how many, the share, the gap.
-  function benchmark(focus, key) {
+  function defaultOf(focus) {
+    var choice = COMPARE.defaults[focus];
+    return choice ? choice[0] : "all";
+  }
+
+  // The group on screen: the chosen one, or the focus's default (the gap review's).
+  function peersOf(s) { return s.peers || defaultOf(s.focus); }
+
+  // The name of a focus's group (analysis.compare.peers.peer_group_name): the size group
+  // names the focus's band.
+  function peerName(focus, key) {
+    if (key !== "size") { return COMPARE.peer_labels[key] || key; }
+    var band = MUNIS[muniIndex[focus]].size_band || "";
+    return COMPARE.peer_labels["size:" + band] || COMPARE.peer_labels["size:"];
+  }
+
+  function peerCodes(focus, key) {
     var group = groupOf(focus, key);
-    var peers = COMPARE.peer_sets[group[1]]
+    return COMPARE.peer_sets[group[1]]
       .map(function (i) { return MUNIS[i].code; })
       .filter(function (code) { return code !== focus; });
+  }
+
+  // The gap review's numbers (analysis.compare.peers.peer_benchmark): for every feature,
+  // whether the focus has it, how many peers have it, of how many, the share, the gap;
+  // and whether only a supplementary source of the focus states it (marked, not counted).
+  function benchmark(focus, key) {
+    var peers = peerCodes(focus, key);
     var withIt = new Array(COMPARE.features.length).fill(0);
     peers.forEach(function (code) {
       COMPARE.has[code].forEach(function (j) { withIt[j]++; });
     });
     var own = {};
     COMPARE.has[focus].forEach(function (j) { own[j] = true; });
+    var extra = {};
+    (COMPARE.supplementary[focus] || []).forEach(function (j) { extra[j] = true; });
     return COMPARE.features.map(function (feature, j) {
       var has = Boolean(own[j]);
       return { index: j, family: feature.family, key: feature.key, label: feature.label,
-               focus_has: has, n_peers_with: withIt[j], n_peers: peers.length,
+               focus_has: has, supplementary: !has && Boolean(extra[j]),
+               n_peers_with: withIt[j], n_peers: peers.length,
                peer_share: peers.length ? withIt[j] / peers.length : null,
                gap: !has && withIt[j] > 0 };
     });
@@ -542,11 +703,12 @@
     return nullLast(a === true ? 1 : a === false ? 0 : a, b === true ? 1 : b === false ? 0 : b);
   }
 
+  function percent(share) { return Math.round(share * 100) + "%"; }
+
   var GAP_COLUMNS = [
-    { key: "family", label: W.col_family,
-      value: function (r) { return COMPARE.families[r.family]; } },
     { key: "feature", label: W.col_feature, value: function (r) { return r.label; } },
-    { key: "focus_has", label: W.col_focus_has, value: function (r) { return r.focus_has; } },
+    { key: "focus_has", label: W.col_focus_has,
+      value: function (r) { return r.focus_has ? 2 : r.supplementary ? 1 : 0; } },
     { key: "n_peers_with", label: W.col_peers_with, value: function (r) { return r.n_peers_with; } },
     { key: "n_peers", label: W.col_n_peers, value: function (r) { return r.n_peers; } },
     { key: "peer_share", label: W.col_share, value: function (r) { return r.peer_share; } },
@@ -565,44 +727,86 @@
     });
     focus.addEventListener("change", function () {
       state.focus = focus.value;
-      if (!groupOf(state.focus, state.peers)) { state.peers = "all"; }
+      state.peers = "";  // a new focus opens on its own default group
       render();
       commit(true);
     });
     var peers = document.getElementById("peers");
     peers.addEventListener("change", function () {
-      state.peers = peers.value;
+      state.peers = peers.value === defaultOf(state.focus) ? "" : peers.value;
       render();
       commit(true);
     });
+  }
+
+  function focusCell(row, r) {
+    var td = cell(row);
+    td.textContent = r.focus_has ? W.documented
+      : r.supplementary ? W.supplementary_only : W.not_documented;
+    td.setAttribute("data-value", String(r.focus_has));
+    if (r.supplementary) { td.setAttribute("data-supplementary", "true"); }
+  }
+
+  function gapRow(r) {
+    var row = document.createElement("tr");
+    row.setAttribute("data-family", r.family);
+    row.setAttribute("data-feature", r.key);
+    if (r.gap) { row.className = "gap"; }
+    var name = document.createElement("th");
+    name.scope = "row";
+    name.textContent = r.label;
+    row.appendChild(name);
+    focusCell(row, r);
+    [["n_peers_with", r.n_peers_with], ["n_peers", r.n_peers]].forEach(function (pair) {
+      var td = cell(row, "num");
+      td.textContent = String(pair[1]);
+      td.setAttribute("data-value", String(pair[1]));
+    });
+    var share = cell(row, "num");
+    // numerator and denominator beside every share
+    share.textContent = r.peer_share === null ? "—"
+      : format(W.share_of, { share: percent(r.peer_share), n: r.n_peers_with, total: r.n_peers });
+    share.setAttribute("data-value", r.peer_share === null ? "" : String(r.peer_share));
+    var gap = cell(row);
+    gap.textContent = r.gap ? W.gap_marker : "";
+    gap.setAttribute("data-value", String(r.gap));
+    return row;
   }
 
   function renderCompare() {
     var focus = document.getElementById("focus");
     var peers = document.getElementById("peers");
     var status = document.getElementById("compare-status");
+    var reason = document.getElementById("peer-reason");
     var table = document.getElementById("gaps");
     if (!focusCodes.length) { status.textContent = W.status_none; return; }
     focus.value = state.focus;
-    var groups = COMPARE.peer_groups[state.focus];
+    var key = peersOf(state);
+    var byDefault = defaultOf(state.focus);
     peers.replaceChildren();
-    groups.forEach(function (g) {
+    COMPARE.peer_groups[state.focus].forEach(function (g) {
       var option = document.createElement("option");
       option.value = g[0];
-      option.textContent = COMPARE.peer_labels[g[0]] || g[0];
+      var name = peerName(state.focus, g[0]);
+      option.textContent = g[0] === byDefault
+        ? format(W.peers_default_option, { group: name, mark: W.default_peers }) : name;
       peers.appendChild(option);
     });
-    peers.value = state.peers;
-    var rows = benchmark(state.focus, state.peers);
+    peers.value = key;
+    reason.textContent = format(W.peer_reason, {
+      group: peerName(state.focus, byDefault),
+      reason: COMPARE.reasons[COMPARE.defaults[state.focus][1]] });
+    var rows = benchmark(state.focus, key);
     var n = rows.length ? rows[0].n_peers : 0;
-    status.textContent = format(W.gap_lead, { peers: COMPARE.peer_labels[state.peers], n: n });
+    status.textContent = format(W.gap_lead, { peers: peerName(state.focus, key), n: n });
     status.setAttribute("data-peers", String(n));
-    headerRow(table, GAP_COLUMNS, state.gsort, state.gdir, function (key) {
-      state.gdir = nextSort(key, state.gsort, state.gdir);
-      state.gsort = key;
+    status.setAttribute("data-group", key);
+    headerRow(table, GAP_COLUMNS, state.gsort, state.gdir, function (column) {
+      state.gdir = nextSort(column, state.gsort, state.gdir);
+      state.gsort = column;
       render();
       commit(true);
-      focusSortButton(table, key);
+      focusSortButton(table, column);
     });
     if (state.gsort) {
       var column = GAP_COLUMNS_BY_KEY[state.gsort];
@@ -611,31 +815,26 @@
         return sign * compareValues(column.value(a), column.value(b)) || a.index - b.index;
       });
     }
-    var body = document.createElement("tbody");
-    rows.forEach(function (r) {
-      var row = document.createElement("tr");
-      row.setAttribute("data-family", r.family);
-      row.setAttribute("data-feature", r.key);
-      if (r.gap) { row.className = "gap"; }
-      cell(row).textContent = COMPARE.families[r.family];
-      cell(row).textContent = r.label;
-      var has = cell(row);
-      has.textContent = r.focus_has ? W.yes : W.no;
-      has.setAttribute("data-value", String(r.focus_has));
-      [["n_peers_with", r.n_peers_with], ["n_peers", r.n_peers]].forEach(function (pair) {
-        var td = cell(row, "num");
-        td.textContent = String(pair[1]);
-        td.setAttribute("data-value", String(pair[1]));
-      });
-      var share = cell(row, "num");
-      share.textContent = r.peer_share === null ? "—" : Math.round(r.peer_share * 100) + "%";
-      share.setAttribute("data-value", r.peer_share === null ? "" : String(r.peer_share));
-      var gap = cell(row);
-      gap.textContent = r.gap ? W.yes : W.no;
-      gap.setAttribute("data-value", String(r.gap));
-      body.appendChild(row);
+    // One row group per theme, in the catalogue's order; sorting works inside a theme.
+    table.querySelectorAll("tbody").forEach(function (old) { old.remove(); });
+    Object.keys(COMPARE.families).forEach(function (family) {
+      var mine = rows.filter(function (r) { return r.family === family; });
+      if (!mine.length) { return; }
+      var body = document.createElement("tbody");
+      var head = document.createElement("tr");
+      head.className = "theme";
+      var th = document.createElement("th");
+      th.scope = "rowgroup";
+      th.colSpan = GAP_COLUMNS.length;
+      th.textContent = COMPARE.families[family];
+      head.appendChild(th);
+      body.appendChild(head);
+      mine.forEach(function (r) { body.appendChild(gapRow(r)); });
+      table.appendChild(body);
     });
-    table.replaceChild(body, table.querySelector("tbody"));
+    var group = [MUNIS[muniIndex[state.focus]]].concat(peerCodes(state.focus, key).map(
+      function (code) { return MUNIS[muniIndex[code]]; }));
+    renderContext(document.getElementById("compare-context"), group, true);
   }
 
   // ------------------------------------------------------------------ page
@@ -665,6 +864,7 @@
     var fresh = defaultState();
     state.q = "";
     state.filters = fresh.filters;
+    state.purpose = fresh.purpose;
     shown = PAGE;
     syncControls();
     render();
@@ -691,7 +891,8 @@
   current = serialize(state);
   syncControls();
   render();
-  window.explorer = { fold: fold, benchmark: benchmark, state: function () { return state; } };
+  window.explorer = { fold: fold, benchmark: benchmark, peerName: peerName,
+                      state: function () { return state; } };
   window.explorerReadyAt = performance.now();  // for benchmarks/explorer.py
   document.documentElement.setAttribute("data-ready", "true");
 }());
