@@ -684,3 +684,32 @@ def test_the_axe_check_can_fail(driver, tmp_path: Path) -> None:
                     "</body></html>")
     open_page(driver, page.as_uri())
     assert {"html-has-lang", "label"} <= {v["id"] for v in driver_axe_violations(driver)}
+
+
+def test_the_default_comparison_says_what_the_gap_review_says(dataset, payload) -> None:
+    """One fact, one number: for every documented municipality, the explorer's default
+    group gives each feature the same denominator, numerator and status as the gap-review
+    handout's table (``compare.gaps.gap_table``), which the page sums in the browser."""
+    from analysis.compare.gaps import DOCUMENTED, GAP_SUPPLEMENTARY, gap_table
+
+    comparison = payload["comparison"]
+    codes = [m["code"] for m in payload["municipalities"]]
+    features = municipality_features(edition_dataset(dataset, EDITION))
+    checked = 0
+    for focus, (key, _) in comparison["defaults"].items():
+        set_index = dict(comparison["peer_groups"][focus])[key]
+        peers = [codes[i] for i in comparison["peer_sets"][set_index] if codes[i] != focus]
+        table = gap_table(dataset, focus, EDITION, features=features)
+        assert table["n_peers"].eq(len(peers)).all(), focus
+        for index, feature in enumerate(comparison["features"]):
+            row = table.loc[table["feature"] == feature["key"]]
+            assert len(row) == 1, (focus, feature)
+            row = row.iloc[0]
+            with_it = sum(index in comparison["has"].get(p, []) for p in peers)
+            assert with_it == row["n_peers_with"], (focus, feature["key"])
+            focus_has = index in comparison["has"].get(focus, [])
+            assert focus_has == (row["status"] == DOCUMENTED), (focus, feature["key"])
+            marked = index in comparison["supplementary"].get(focus, [])
+            assert marked == (row["status"] == GAP_SUPPLEMENTARY), (focus, feature["key"])
+            checked += 1
+    assert checked == len(comparison["defaults"]) * len(comparison["features"]) > 400

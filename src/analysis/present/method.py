@@ -191,25 +191,20 @@ def sources_html(sources: pd.DataFrame, reference_sources: pd.DataFrame | None,
     """The sources (with their audience) and the reference files, each with its sha256."""
     editions = labels("edition", lang)
     audiences = labels("audience", lang)
-    head = "".join(f'<th scope="col" class="{width}">{_e(text)}</th>' for text, width in (
-        (label("report", "source_title", lang), "wide"),
-        (label("report", "source_edition", lang), "narrow"),
-        (label("report", "source_date", lang), "narrow"),
-        (label("method", "audience_column", lang), "narrow"),
-        (label("report", "source_file", lang), ""),
-        (label("report", "source_sha256", lang), "")))
     rows = "".join(
         f'<tr><td><span class="name">{_e(row.title)}</span></td>'
         f"<td>{_e(editions.get(row.edition, row.edition) if row.edition else '—')}</td>"
         f"<td>{_e(row.date)}</td><td>{_e(audiences.get(row.audience, row.audience))}</td>"
         f'<td class="file">{_e(row.file)}</td><td class="hash">{_e(row.sha256)}</td></tr>'
         for row in sources.fillna("").itertuples())
-    parts = [f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
-             "</table>"]
+    parts = [_sources_table((
+        (label("report", "source_title", lang), "wide"),
+        (label("report", "source_edition", lang), "narrow"),
+        (label("report", "source_date", lang), "narrow"),
+        (label("method", "audience_column", lang), "narrow"),
+        (label("report", "source_file", lang), ""),
+        (label("report", "source_sha256", lang), "")), rows)]
     if reference_sources is not None and not reference_sources.empty:
-        head = "".join(f'<th scope="col" class="{width}">{_e(text)}</th>' for text, width in (
-            (label("report", "source_file", lang), ""), (label("method", "credit", lang), "wide"),
-            (label("method", "licence", lang), ""), (label("report", "source_sha256", lang), "")))
         rows = "".join(
             f'<tr><td class="file">{_e(row.file)}</td>'
             f'<td><span class="name">{_e(row.credit)}</span></td>'
@@ -217,9 +212,20 @@ def sources_html(sources: pd.DataFrame, reference_sources: pd.DataFrame | None,
             f'<td class="hash">{_e(row.sha256)}</td></tr>'
             for row in reference_sources.fillna("").itertuples())
         parts.append(f"<h3>{_e(label('method', 'reference_title', lang))}</h3>"
-                     f'<table class="sources"><thead><tr>{head}</tr></thead>'
-                     f"<tbody>{rows}</tbody></table>")
+                     + _sources_table((
+                         (label("report", "source_file", lang), ""),
+                         (label("method", "credit", lang), "wide"),
+                         (label("method", "licence", lang), ""),
+                         (label("report", "source_sha256", lang), "")), rows))
     return "".join(parts)
+
+
+def _sources_table(columns: tuple[tuple[str, str], ...], rows: str) -> str:
+    """A table of files: ``columns`` as (heading, width class), ``rows`` its body."""
+    head = "".join(f'<th scope="col" class="{width}">{_e(text)}</th>'
+                   for text, width in columns)
+    return (f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+            "</table>")
 
 
 def method_html(dataset: Dataset, reference_sources: pd.DataFrame | None, edition: str,
