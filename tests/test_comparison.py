@@ -126,8 +126,7 @@ def test_the_briefing_comes_before_the_contents() -> None:
                                    new_code_cell("views()")])
     job = NotebookJob(notebook="comparison", parameters={}, output_stem="comparison",
                       title="比較")
-    combined = combined_notebook([job], {"comparison": notebook}, load_dataset().sources[:0],
-                                 "ja")
+    combined = combined_notebook([job], {"comparison": notebook}, "<p>method</p>", "ja")
     sources = [c.source for c in combined.cells]
     assert sources.index("show_briefing()") < next(
         i for i, s in enumerate(sources) if 'class="toc"' in s)
