@@ -192,7 +192,9 @@ def age_coverage_summary(coverage: pd.DataFrame,
     counts = ["n_municipalities", "n_covered", "n_partial", "n_main_group", "n_no_data"]
     return (
         bands_frame.merge(summary, how="left", on=["band", "start", "end"])
-        .assign(**{c: (lambda df, c=c: df[c].fillna(0).astype(int)) for c in counts})
+        # float first: with no age rows the counts come back as empty text columns
+        .assign(**{c: (lambda df, c=c: df[c].astype(float).fillna(0).astype(int))
+                   for c in counts})
         .assign(share_covered=lambda df: (df["n_covered"] / df["n_municipalities"])
                 .where(df["n_municipalities"] > 0),
                 evidence=lambda df: df["evidence"].fillna("").astype(object))
