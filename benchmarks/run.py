@@ -80,26 +80,22 @@ def naive_route(work: Path) -> None:
 
 
 FLOOR = """
-import sys
 from analysis.present import charts
-from analysis.present import display
-from analysis.dataset.scope import edition_dataset
+from analysis.dataset.scope import edition_municipalities
 from analysis.dataset import tables
 from analysis.present.changes import edition_change_views
-from analysis.present.comparison import comparison_views
-from analysis.present.gap_review import gap_review_views
+from analysis.present.comparison import comparison_briefing, comparison_views
+from analysis.present.gap_review import gap_review, handout_html
 from analysis.present.profile import municipality_profile, profile_html
 dataset = tables.load_dataset("")
+comparison_briefing(dataset, "fy2024", "ja", ())
 for view in comparison_views(dataset, "fy2024") + edition_change_views(
         dataset, "fy2022", "fy2024"):
     if view.figure is not None:
         charts.figure_bytes(view.figure, "png")
-codes = sorted(set(edition_dataset(dataset, "fy2024").services["municipality_code"]))
-for code in codes:
+for code in edition_municipalities(dataset, "fy2024"):
     profile_html(municipality_profile(dataset, code, "fy2024"))
-    for view in gap_review_views(dataset, code, "fy2024", "all"):
-        if view.figure is not None:
-            charts.figure_bytes(view.figure, "png")
+    handout_html(gap_review(dataset, code, "fy2024"))
 """
 
 

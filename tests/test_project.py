@@ -73,3 +73,21 @@ def test_raw_sources_are_unchanged() -> None:
     for row in sources.itertuples():
         digest = hashlib.sha256((ROOT / "data" / "raw" / row.file).read_bytes()).hexdigest()
         assert digest == row.sha256, f"{row.file} changed: data/raw is immutable"
+
+
+def test_the_benchmarks_code_names_what_exists() -> None:
+    """``benchmarks/run.py`` runs code in a subprocess (the compute floor, the profile of
+    one notebook): a renamed function would only show when the benchmarks run."""
+    import importlib
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for script in (bench.FLOOR, bench.PROFILE.format(one="132039", scratch="/tmp")):
+        for node in ast.walk(ast.parse(script)):
+            if isinstance(node, ast.ImportFrom) and node.module.startswith("analysis"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    assert hasattr(module, alias.name) or importlib.util.find_spec(
+                        f"{node.module}.{alias.name}"), f"{node.module}.{alias.name}"
