@@ -174,7 +174,8 @@ def age_coverage_summary(coverage: pd.DataFrame,
     fully, partly, name it only as a main group, and how many state no age at all.
 
     Columns: band, start, end, n_municipalities, n_covered, n_partial, n_main_group,
-    n_no_data, share_covered, evidence.
+    n_uncovered (ages stated, this band outside them), n_no_data, share_covered, evidence.
+    The counts add up to n_municipalities.
     """
     per_band = age_band_coverage(coverage, bands)
 
@@ -185,11 +186,13 @@ def age_coverage_summary(coverage: pd.DataFrame,
         per_band.groupby(["band", "start", "end"], as_index=False, sort=False)
         .agg(n_municipalities=(CODE, "nunique"), n_covered=count("covered"),
              n_partial=count("partial"), n_main_group=count(MAIN_GROUP),
-             n_no_data=count("no_data"), evidence=("evidence", join_ids))
+             n_uncovered=count("uncovered"), n_no_data=count("no_data"),
+             evidence=("evidence", join_ids))
     )
     bands_frame = pd.DataFrame([(age_band_key(lo, hi), lo, hi) for lo, hi in bands],
                                columns=["band", "start", "end"])
-    counts = ["n_municipalities", "n_covered", "n_partial", "n_main_group", "n_no_data"]
+    counts = ["n_municipalities", "n_covered", "n_partial", "n_main_group", "n_uncovered",
+              "n_no_data"]
     return (
         bands_frame.merge(summary, how="left", on=["band", "start", "end"])
         # float first: with no age rows the counts come back as empty text columns

@@ -7,7 +7,8 @@ editions side by side would compare them:
   removed (field ``entity``), renamed (no name in common, compared folded), and a field
   that changed: a start year or month, a designation, an operator, a frequency, whether a
   meeting recurs, a member count;
-- **what a thing has**, for things in both editions: its channels (added, removed), its
+- **what a thing has**, for things in both editions: its channels (added, removed; a
+  channel that is no way to consult under its own field, e.g. ``channel_publicity``), its
   target ages (a bound changed, stated then dropped, newly stated), its members' types;
 - a municipality's **partners** (added, removed, by the name the source gives);
 - **counts stated in the text** (``stated_counts``: sites, member organisations,
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.compare.coverage import CONSULTATION
 from analysis.compare.evidence import join_ids, with_names
 from analysis.core.formats import format_number
 from analysis.dataset.scope import documented_municipalities, edition_dataset
@@ -132,9 +134,28 @@ def thing_changes(table: str, old: pd.DataFrame, new: pd.DataFrame) -> list[dict
     return rows
 
 
+def channel_field(purpose: object) -> str:
+    """The field of a channel change: ``channel`` for a way to consult, else
+    ``channel_<purpose>`` (``channel_publicity``: an account that informs is no way to
+    consult, and a change of it is told as such)."""
+    return "channel" if purpose in (CONSULTATION, "") or pd.isna(purpose) else \
+        f"channel_{purpose}"
+
+
 def has_changes(table: str, old: pd.DataFrame, new: pd.DataFrame,
                 kept: set[str]) -> list[dict]:
-    """What things in both editions (``kept``) gained or lost: a channel, a member type."""
+    """What things in both editions (``kept``) gained or lost: a channel (by its purpose),
+    a member type."""
+    if table == "channels" and "purpose" in old.columns and "purpose" in new.columns:
+        fields = (old["purpose"].map(channel_field), new["purpose"].map(channel_field))
+        return [row for field in sorted(set(fields[0]) | set(fields[1]))
+                for row in _has_changes(table, old.loc[fields[0] == field],
+                                        new.loc[fields[1] == field], kept, field)]
+    return _has_changes(table, old, new, kept, HAS[table][0])
+
+
+def _has_changes(table: str, old: pd.DataFrame, new: pd.DataFrame, kept: set[str],
+                 field: str) -> list[dict]:
     column, id_column = HAS[table]
     rows: list[dict] = []
     old, new = (f.loc[f["entity_key"].isin(kept)] for f in (old, new))
@@ -143,10 +164,10 @@ def has_changes(table: str, old: pd.DataFrame, new: pd.DataFrame,
         code = (o if len(o) else n)[CODE].iloc[0]
         had, has = set(o[column]), set(n[column])
         for value in sorted(had - has):
-            rows.append(_row("removed", table, code, key, column, value, "",
+            rows.append(_row("removed", table, code, key, field, value, "",
                              o.loc[o[column] == value], n.iloc[0:0], id_column))
         for value in sorted(has - had):
-            rows.append(_row("added", table, code, key, column, "", value,
+            rows.append(_row("added", table, code, key, field, "", value,
                              o.iloc[0:0], n.loc[n[column] == value], id_column))
     return rows
 

@@ -16,6 +16,8 @@ from analysis.present.view import TABLE_COLUMNS, View, edition_label, labelled, 
 def _value_text(table: str, field: str, value: str, lang: str) -> str:
     """A changed value as a reader reads it: an enum value by its label; several values
     (joined with " / " in the frame) each by its label."""
+    if table == "channels":  # channel_publicity …: a channel, of another purpose
+        field = "channel"
     if not value or table not in BY_NAME or field not in BY_NAME[table].columns:
         return value
     group = BY_NAME[table].field(field).enum
@@ -36,6 +38,10 @@ def _field_text(table: str, field: str, lang: str) -> str:
         return labels("count_subject", lang).get(field, field)
     if field == "channel":
         return labels("fact_table", lang)["channels"]
+    if table == "channels" and field.startswith("channel_"):  # no way to consult
+        purpose = field.removeprefix("channel_")
+        return label("change_field", "channel_of_purpose", lang).format(
+            purpose=labels("channel_purpose", lang).get(purpose, purpose))
     return labels("data_column", lang).get(field, field)
 
 

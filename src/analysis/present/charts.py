@@ -50,7 +50,7 @@ SERIES: tuple[tuple[str, str], ...] = (
     ("#000000", ""), ("#56B4E9", "||"), ("#D55E00", "--"), ("#CC79A7", "oo"),
     ("#999999", "++"), ("#FFFFFF", "//"), ("#004D7A", ".."), ("#F7C873", "||"),
 )
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "*", "p")  # one per series
 BOUNDARIES = reference_dir() / "tokyo-municipalities-n03-2021.geojson"
 MAP_CRS = "EPSG:6677"  # JGD2011 plane rectangular IX (Tokyo): metres, true shapes
 
@@ -169,7 +169,7 @@ def _matrix_chart(frame: pd.DataFrame, feature: str, has: str, count: str, group
         if n > 0:  # the count in the cell: the grid reads without colour too
             ax.text(x, y, str(int(n)), ha="center", va="center", color="white", fontsize=7)
     ax.set_xticks(range(len(columns)),
-                  [textwrap.fill(feature_labels.get(c, c), 7 if lang == "ja" else 14)
+                  [textwrap.fill(feature_labels.get(c, c), 5 if lang == "ja" else 14)
                    for c in columns], fontsize=7)
     row_labels = [names.get(code, code) + (f"  {row_notes[code]}" if row_notes and
                                            code in row_notes else "") for code in rows]
@@ -254,7 +254,7 @@ def group_share_heatmap(frame: pd.DataFrame, feature: str, has: str, group: str,
             ax.text(x, y, f"{share:.0%}", ha="center", va="center", fontsize=6,
                     color="white" if share > 0.55 else "black")
     ax.set_xticks(range(len(columns)),
-                  [textwrap.fill(feature_labels.get(c, c), 7 if lang == "ja" else 14)
+                  [textwrap.fill(feature_labels.get(c, c), 5 if lang == "ja" else 14)
                    for c in columns], fontsize=7)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)), [f"{names[g]} (n={sizes[g]})" for g in rows], fontsize=7)

@@ -116,14 +116,22 @@ def _ranked_finding(key: str, coverage: pd.DataFrame, feature: str, has: str, gr
     present = shares.loc[shares["n"] > 0]
     if present.empty:
         return []
-    top, bottom = present.iloc[0], present.iloc[-1]
     names = labels(group, lang)
     sep = label("template", "list_separator", lang)
+
+    def tied(n: int) -> tuple[str, list[str]]:
+        """Every feature with ``n``: a tie is named whole, never cut to its first."""
+        rows = present.loc[present["n"] == n]
+        quoted = "「{}」" if lang == "ja" else "{}"
+        return (sep.join(quoted.format(names.get(f, f)) for f in rows[feature]),
+                list(rows["evidence"]))
+
+    top_n, bottom_n = int(present["n"].iloc[0]), int(present["n"].iloc[-1])
+    (top, top_evidence), (bottom, bottom_evidence) = tied(top_n), tied(bottom_n)
     none = sep.join(names.get(f, f) for f in shares.loc[shares["n"] == 0, feature])
-    return [_row("finding", key, lang, [top["evidence"], bottom["evidence"]],
-                 top=names.get(top[feature], top[feature]), top_n=int(top["n"]),
-                 bottom=names.get(bottom[feature], bottom[feature]),
-                 bottom_n=int(bottom["n"]), total=int(top["total"]),
+    return [_row("finding", key, lang, [*top_evidence, *bottom_evidence],
+                 top=top, top_n=top_n, bottom=bottom, bottom_n=bottom_n,
+                 total=int(present["total"].iloc[0]),
                  none=none or label("template", "none_documented", lang))]
 
 
@@ -141,11 +149,17 @@ def _age_finding(data: Dataset, codes: Sequence[str], lang: str) -> list[dict]:
     if summary.empty:
         return []
     lowest = summary.sort_values(["n_covered", "start"], kind="stable").iloc[0]
+    # the rest of the denominator, each part named, so that the counts add up to it
+    parts = [label("finding_age_part", key, lang).format(n=int(lowest[key]))
+             for key in ("n_partial", "n_main_group", "n_uncovered", "n_no_data")
+             if int(lowest[key])]
+    sep = label("template", "list_separator", lang)
+    others = (label("finding_age_part", "others", lang).format(parts=sep.join(parts))
+              if parts else "")
     return [_row("finding", "ages", lang, [lowest["evidence"]],
                  band=label("age_band", lowest["band"], lang),
-                 n=int(lowest["n_covered"]), n_partial=int(lowest["n_partial"]),
-                 total=int(lowest["n_municipalities"]),
-                 n_no_data=int(lowest["n_no_data"]))]
+                 n=int(lowest["n_covered"]), total=int(lowest["n_municipalities"]),
+                 others=others)]
 
 
 def _network_finding(data: Dataset, codes: Sequence[str], lang: str) -> list[dict]:

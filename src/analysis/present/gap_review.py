@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import statistics
 import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -57,6 +58,7 @@ from analysis.compare.gaps import (
     review_peers,
 )
 from analysis.compare.peers import PeerChoice
+from analysis.core.formats import format_number
 from analysis.core.labels import label, labels
 from analysis.core.paths import DATA_DIR, raw_dir
 from analysis.dataset.population import estimate_text
@@ -204,7 +206,7 @@ def gap_review(dataset: Dataset, code: str, edition: str, peer_group: object = "
         peer_codes=list(choice.codes), peer_names=[_name(context, c, lang) for c in choice.codes],
         peer_count=units.count(),
         basis=_basis(dataset, code, edition, sources, lang),
-        caveat=label("gap_review", "caveat", lang),
+        caveat=_caveat(features, code, choice.codes, name, lang),
         strengths_title=label("gap_review", "strengths_title" if rare else
                               "documented_title", lang),
         strengths=strengths,
@@ -214,6 +216,21 @@ def gap_review(dataset: Dataset, code: str, edition: str, peer_group: object = "
         questions=_questions(blocks, strengths, lines, name),
         table=table,
     )
+
+
+def _caveat(features: pd.DataFrame, code: str, peers: list[str], name: str,
+            lang: str) -> str:
+    """「掲載なし」 is not "not done"; and when the focus's pages state fewer features than
+    its peers' median, that many of its gaps may be things its pages leave out."""
+    caveat = label("gap_review", "caveat", lang)
+    documented = features.loc[features["has"]].groupby(CODE)["feature"].nunique()
+    own = int(documented.get(code, 0))
+    counts = [int(documented.get(peer, 0)) for peer in peers]
+    if counts and own < statistics.median(counts):
+        caveat += label("gap_review", "caveat_short_pages", lang).format(
+            name=name, n=own, total=features["feature"].nunique(),
+            median=format_number(statistics.median(counts)))
+    return caveat
 
 
 def handout_text(review: GapReview) -> str:
@@ -285,8 +302,8 @@ class _Units:
         return f"{self.n} {self.unit()}" if self.lang == "en" else f"{self.n}{self.unit()}"
 
     def part(self, n: int) -> str:
-        """「5市」 of 6市; a bare number in a group of several kinds (16区市のうち11)."""
-        if self.lang == "en" or len(self.kinds) != 1:
+        """「5市」 of 6市, 「11区市」 of 16区市: a count always with its unit."""
+        if self.lang == "en" or not self.kinds:
             return str(n)
         return f"{n}{self.unit()}"
 

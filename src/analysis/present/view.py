@@ -36,7 +36,7 @@ TABLE_COLUMNS = {
                              "need_per_window", "n_network_meetings",
                              "network_meetings_per_year", "n_sources"],
     "age_coverage_summary": ["band", "n_municipalities", "n_covered", "n_partial",
-                             "n_main_group", "n_no_data"],
+                             "n_main_group", "n_uncovered", "n_no_data"],
     "meeting_intensity": ["name", "kind", "n_meetings", "n_counted",
                           "n_regular_unquantified", "n_irregular", "n_unstated",
                           "n_single_event"],
