@@ -12,6 +12,7 @@ that row get a new cache key (``analysis.build.inputs``, ``analysis.build.plan``
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -39,16 +40,17 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
-def edit_note(data_dir: Path, table: str, row_id: str, word: str = "（確認済）") -> None:
-    """Change one word of one row's note, as a curator would: that line only, the rest of
-    the file byte for byte as it was."""
+def edit_note(data_dir: Path, table: str, row_id: str, word: str = "（確認済）",
+              column: str = "note") -> None:
+    """Change one word of one row's note (or of another ``column``), as a curator would:
+    that line only, the rest of the file byte for byte as it was."""
     path = data_dir / "tidy" / f"{table}.csv"
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     header = next(csv.reader([lines[0]]))
     at = next(i for i, line in enumerate(lines) if line.startswith(row_id + ","))
     fields = next(csv.reader([lines[at]]))
-    fields[header.index("note")] += word
+    fields[header.index(column)] += word
     out = io.StringIO()
     csv.writer(out, lineterminator="").writerow(fields)
     lines[at] = out.getvalue()
@@ -78,15 +80,54 @@ def test_a_row_of_musashino_reruns_its_profile_and_what_reads_every_row(
     everything = readers_of_everything(data_copy)
     assert everything == {"comparison", "edition_changes"} | {
         stem for stem in before if stem.startswith("gap_review-")}
-    edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01")
+    edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01", column="name")
     assert changed(before, keys(data_copy)) == {f"profile-{MUSASHINO}"} | everything
+
+
+def test_a_note_edit_reruns_no_notebook_but_changes_the_build(data_copy: Path) -> None:
+    """No notebook prints a note (held by ``test_no_view_reads_a_note``): a note edit
+    keeps every notebook's key; the build's key, over every byte, changes."""
+    before, digests = keys(data_copy), data_digests(data_copy)
+    edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01")
+    assert changed(before, keys(data_copy)) == set()
+    after = data_digests(data_copy)
+    assert after.all_rows == digests.all_rows and after.everything != digests.everything
+
+
+def test_no_view_reads_a_note() -> None:
+    """Every output a notebook shows, with every note of every table changed, is what it
+    was: the comparison and its briefing, the edition changes, every profile and every
+    gap review (their HTML)."""
+    from analysis.present.changes import edition_change_views
+    from analysis.present.comparison import comparison_briefing, comparison_views
+    from analysis.present.gap_review import gap_review, handout_html
+    from analysis.present.profile import municipality_profile, profile_html
+
+    def shown(dataset) -> list:
+        views = [*comparison_views(dataset, EDITION),
+                 *edition_change_views(dataset, "fy2022", EDITION)]
+        out = [comparison_briefing(dataset, EDITION, "ja", ()).findings.to_csv()]
+        out += [(v.title, v.lead, v.table.to_csv(), v.sources,
+                 None if v.display is None else v.display.to_csv()) for v in views]
+        for code in edition_municipalities(dataset, EDITION):
+            out.append(profile_html(municipality_profile(dataset, code, EDITION)))
+            out.append(handout_html(gap_review(dataset, code, EDITION)))
+        return out
+
+    dataset = load_dataset()
+    noted = dataclasses.replace(dataset, **{
+        name: getattr(dataset, name).assign(
+            note=lambda df: df["note"].fillna("").astype(str) + "（注記を変更）")
+        for name in TIDY_TABLES if "note" in getattr(dataset, name).columns})
+    assert any("note" in getattr(dataset, name).columns for name in TIDY_TABLES)
+    assert shown(noted) == shown(dataset)
 
 
 def test_a_wards_row_reruns_no_other_profile(data_copy: Path) -> None:
     before = keys(data_copy)
     edit_note(data_copy, "meetings", next(
         row_id for row_id in load_dataset().meetings["meeting_id"]
-        if row_id.startswith(f"fy2024_main-{SHINJUKU}-")))
+        if row_id.startswith(f"fy2024_main-{SHINJUKU}-")), column="name")
     reruns = changed(before, keys(data_copy))
     assert {stem for stem in reruns if stem.startswith("profile-")} == {f"profile-{SHINJUKU}"}
 
@@ -96,7 +137,8 @@ def test_a_member_row_belongs_to_its_bodys_municipality(data_copy: Path) -> None
     bodies = dataset.network_bodies.set_index("body_id")["municipality_code"]
     body = next(b for b in dataset.network_body_members["body_id"] if bodies[b] == MUSASHINO)
     before = data_digests(data_copy)
-    edit_note(data_copy, "network_body_members", body)  # the body's first member
+    edit_note(data_copy, "network_body_members", body,  # the body's first member
+              column="member_text")
     after = data_digests(data_copy)
     assert {c for c in before.rows if before.rows[c] != after.rows[c]} == {MUSASHINO}
     assert after.unclaimed == before.unclaimed
@@ -105,7 +147,7 @@ def test_a_member_row_belongs_to_its_bodys_municipality(data_copy: Path) -> None
 def test_a_public_build_does_not_depend_on_internal_rows(data_copy: Path) -> None:
     public, everyone = keys(data_copy, "public"), keys(data_copy)
     assert public != everyone  # the visit record's rows are in the default build only
-    edit_note(data_copy, "services", "visit_musashino_20241203-132039-s01")
+    edit_note(data_copy, "services", "visit_musashino_20241203-132039-s01", column="name")
     assert changed(public, keys(data_copy, "public")) == set()
     assert f"profile-{MUSASHINO}" in changed(everyone, keys(data_copy))
 
@@ -189,35 +231,49 @@ def test_an_unrelated_profile_is_reused_from_the_cache(data_copy: Path,
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr[-3000:]
     live = out / f"{EDITION}-{SHINJUKU}-{MUSASHINO}-only_profile"
-    before = json.loads((live / "manifest.json").read_text())["jobs"]
+    before = json.loads((live / "manifest.json").read_text())
     cache = out / ".cache" / "notebooks"
-    stamps = {key: (cache / key / "out.ipynb").stat().st_mtime_ns for key in before.values()}
+    stamps = {key: (cache / key / "out.ipynb").stat().st_mtime_ns
+              for key in before["jobs"].values()}
     rendered = renders_made(cache)
     assert len(rendered) == 2  # one HTML page per profile
-    page = (live / "profiles" / f"{MUSASHINO}.html").read_bytes()
+    # a note is in no output: a new build, every notebook taken from the cache
     edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01")
     second = run_cli(*args)
     assert second.returncode == 0, second.stderr[-3000:]
-    after = json.loads((live / "manifest.json").read_text())["jobs"]
-    unrelated, edited = f"profile-{SHINJUKU}", f"profile-{MUSASHINO}"
-    assert after[unrelated] == before[unrelated]
-    # reused: its cache entry was not written again
-    assert (cache / after[unrelated] / "out.ipynb").stat().st_mtime_ns == \
-        stamps[before[unrelated]]
-    assert after[edited] != before[edited]
-    assert (cache / after[edited] / "out.ipynb").is_file()  # run again, under its new key
-    # a note is in no output: the profile ran again, showed the same, was not re-rendered
+    after = json.loads((live / "manifest.json").read_text())
+    assert after["build_key"] != before["build_key"] and after["jobs"] == before["jobs"]
     assert renders_made(cache) == rendered
-    assert (live / "profiles" / f"{MUSASHINO}.html").read_bytes() == page
-    # an edit a reader sees is rendered
-    path = data_copy / "tidy" / "services.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        ",福祉総合相談窓口,", ",福祉総合相談窓口（確認）,", 1), encoding="utf-8")
+    # a word a reader sees: that profile runs and is rendered again, the other is reused
+    edit_note(data_copy, "services", f"fy2024_main-{MUSASHINO}-s01", "（確認）", "name")
     third = run_cli(*args)
     assert third.returncode == 0, third.stderr[-3000:]
+    jobs = json.loads((live / "manifest.json").read_text())["jobs"]
+    unrelated, edited = f"profile-{SHINJUKU}", f"profile-{MUSASHINO}"
+    assert jobs[unrelated] == before["jobs"][unrelated]
+    assert (cache / jobs[unrelated] / "out.ipynb").stat().st_mtime_ns == \
+        stamps[before["jobs"][unrelated]]  # reused: its cache entry was not written again
+    assert jobs[edited] != before["jobs"][edited]
     assert len(renders_made(cache)) == 3
-    assert "福祉総合相談窓口（確認）" in (live / "profiles" / f"{MUSASHINO}.html").read_text(
-        encoding="utf-8")
+    assert "（確認）" in (live / "profiles" / f"{MUSASHINO}.html").read_text(encoding="utf-8")
+
+
+def test_a_handout_that_shows_what_it_showed_is_not_rendered_again(tmp_path: Path) -> None:
+    """Early cut-off: a job run again under a new key (its inputs changed) whose notebook
+    comes out the same takes its HTML from the renders cache."""
+    job = next(j for j in plan_jobs(BuildOptions(municipalities=(MUSASHINO,),
+                                                 only=("profile",), formats=("html",)))
+               if j.notebook == "profile")
+    cache, work = tmp_path / "cache", tmp_path / "work"
+    work.mkdir()
+    execute._run_cached(job, "key-one", cache, work, warm=False)
+    rendered = renders_made(cache)
+    page = job.output(work, "html").read_bytes()
+    job.output(work, "html").unlink()
+    execute._run_cached(job, "key-two", cache, work, warm=False)
+    assert (cache / "key-two" / "out.ipynb").is_file()  # run again, under its new key
+    assert renders_made(cache) == rendered  # ... and not laid out again
+    assert job.output(work, "html").read_bytes() == page
 
 
 def test_a_chart_png_is_taken_from_the_cache_when_its_svg_is_unchanged(

@@ -11,6 +11,12 @@ names the municipalities whose rows it reads (``NotebookJob.reads``, set by the 
   None): a gap review's examples come from its peers first, then from any municipality
   the edition documents with the feature (``compare.gaps.peer_examples``).
 
+A row is digested without its ``note`` (``UNREAD_COLUMNS``): the curator's note on a
+doubt is printed by no notebook (``tests/test_inputs.py`` holds every view equal with the
+notes changed), so a note edit re-runs no notebook. The build's own key
+(``DataDigests.everything``) still covers every byte of every table: the published data,
+the tables and the explorer carry the notes.
+
 A row belongs to its ``municipality_code``; a member of a network body and a meeting's
 link to a body to the body's (and the meeting's) municipality; a partnership also to its
 partner. A row that no municipality claims (a dangling reference, which validation
@@ -40,6 +46,8 @@ from analysis.dataset.tables import CODE, TIDY_TABLES, decode_csv_bytes
 
 # Tables whose rows reach a municipality through a body (and a meeting).
 _THROUGH_BODY = ("network_body_members", "meeting_bodies")
+# Columns no notebook reads: left out of the rows' digests (not of the build's key).
+UNREAD_COLUMNS = frozenset({"note"})
 
 
 def digest_files(paths: Iterable[Path], root: Path) -> str:
@@ -57,16 +65,18 @@ def code_digest() -> str:
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict[str, str]], list[str]]:
-    """Header, rows as dicts, and each row's own text (its fields, unit-separated)."""
+    """Header, rows as dicts, and each row's text as the notebooks read it (its fields
+    but the ``UNREAD_COLUMNS``, unit-separated)."""
     text = decode_csv_bytes(path.read_bytes(), path)
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
+    read = [i for i, column in enumerate(header) if column not in UNREAD_COLUMNS]
     rows, texts = [], []
     for fields in reader:
         if not any(fields):
             continue
         rows.append(dict(zip(header, fields, strict=False)))
-        texts.append("\x1f".join(fields))
+        texts.append("\x1f".join(fields[i] for i in read if i < len(fields)))
     return header, rows, texts
 
 
@@ -80,25 +90,32 @@ class DataDigests:
     """Digests of one data directory as one audience sees it.
 
     ``shared``: code and every file that is not a tidy table, and the tables' headers;
-    ``rows``: municipality code → digest of its tidy rows (tables in the contract's order,
-    rows in file order); ``unclaimed``: rows no municipality claims."""
+    ``rows``: municipality code → digest of its tidy rows as the notebooks read them
+    (tables in the contract's order, rows in file order); ``unclaimed``: rows no
+    municipality claims; ``tables``: the tidy tables' bytes, every column.
+    ``all_rows``: every row as the notebooks read them; ``everything``: that and every
+    byte of the tables (the build's key)."""
 
     shared: str
     rows: Mapping[str, str]
     unclaimed: str
+    tables: str = ""
+    all_rows: str = field(init=False)
     everything: str = field(init=False)
 
     def __post_init__(self) -> None:
         whole = hashlib.sha256(f"{self.shared}\0{self.unclaimed}".encode())
         for code in sorted(self.rows):
             whole.update(f"\0{code}:{self.rows[code]}".encode())
-        object.__setattr__(self, "everything", whole.hexdigest())
+        object.__setattr__(self, "all_rows", whole.hexdigest())
+        object.__setattr__(self, "everything", hashlib.sha256(
+            f"{self.all_rows}\0{self.tables}".encode()).hexdigest())
 
     def of(self, reads: Sequence[str] | None) -> str:
         """The digest of what a job reads: every row (``reads`` None), or the rows of the
         municipalities in ``reads``."""
         if reads is None:
-            return self.everything
+            return self.all_rows
         part = hashlib.sha256(f"{self.shared}\0{self.unclaimed}".encode())
         for code in sorted(set(reads)):
             part.update(f"\0{code}:{self.rows.get(code, '')}".encode())
@@ -142,7 +159,8 @@ def data_digests(data_dir: Path, audience: str = "all",
         code_hash if code_hash is not None else code_digest(), digest_files(others, data_dir),
         headers.hexdigest())).encode()).hexdigest()
     return DataDigests(shared, {c: h.hexdigest() for c, h in per_code.items()},
-                       unclaimed.hexdigest())
+                       unclaimed.hexdigest(),
+                       digest_files([p for p in tables.values() if p.is_file()], data_dir))
 
 
 def _owners(table: str, row: Mapping[str, str], body_code: Mapping[str, str],
