@@ -131,7 +131,7 @@ def test_every_handout_names_peer_programmes_with_quotes(built_report: Path,
 
 def test_the_handout_says_page_two_when_it_leaves_gaps_out(built_report: Path) -> None:
     html = (built_report / "gap_reviews" / f"{OSHIMA}.html").read_text(encoding="utf-8")
-    assert "比較対象に多いものから6項目（各テーマ少なくとも1項目）" in html
+    assert "比較対象に多いものから6項目（各テーマ少なくとも1項目。" in html
     assert "大島町にない" not in html  # 「掲載なし」, never 「ない」
 
 

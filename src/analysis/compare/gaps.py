@@ -309,12 +309,13 @@ def _compact(text: str) -> str:
 
 def _most_telling(rows: pd.DataFrame) -> dict:
     """The row that says most — a quote that names the programme, a stated frequency,
-    ages, operator — then the first id."""
+    ages, operator; a quote that is a postal address (〒) says less — then the first id."""
     names_it = [_compact(name) in _compact(quote)
                 for name, quote in zip(rows["name"], rows["quote"], strict=True)]
     said = (pd.Series(names_it, index=rows.index, dtype=int)
             + (rows["frequency_text"] != "").astype(int) + (rows["age_text"] != "").astype(int)
-            + (rows["operator_name"] != "").astype(int))
+            + (rows["operator_name"] != "").astype(int)
+            - rows["quote"].str.contains("〒", regex=False).astype(int))
     return rows.assign(said=said).sort_values(
         ["said", "row_id"], ascending=[False, True], kind="stable").iloc[0].drop(
         "said").to_dict()
