@@ -34,7 +34,6 @@ from analysis.dataset.validate import DataSet
 from analysis.excel import facts
 from analysis.excel.layout import (
     ACCEPTED,
-    EVIDENCE,
     NEEDS_REVIEW,
     REFERENCES,
     REJECTED,
@@ -48,6 +47,7 @@ from analysis.excel.submit import (
     Plan,
     evidence_ok,
     map_problems,
+    new_row,
     sheet_problem,
     staged_files,
     validate_staged,
@@ -122,7 +122,8 @@ def _collect_sheet(plan: Plan, spec: SheetSpec, rows: list[SheetRow], data: Data
             continue
         seen[(code, *fact)] = row.row
         if evidence_ok(row, plan.problems):
-            plan.rows.append(_new_row(plan, spec, row, code, data))
+            number = _next_number(plan, spec, code, data) if spec.id_column else 0
+            plan.rows.append(new_row(plan, spec, row, code, number))
 
 
 def _next_number(plan: Plan, spec: SheetSpec, code: str, data: DataSet) -> int:
@@ -133,27 +134,6 @@ def _next_number(plan: Plan, spec: SheetSpec, code: str, data: DataSet) -> int:
                 if (m := pattern.match(value))]
     staged = [r for r in plan.rows if r.spec is spec and r.values["municipality_code"] == code]
     return max(existing, default=0) + len(staged) + 1
-
-
-def _new_row(plan: Plan, spec: SheetSpec, row: SheetRow, code: str, data: DataSet) -> NewRow:
-    """The tidy row of an accepted draft row (references are resolved afterwards)."""
-    table = spec.table
-    values: dict[str, str] = {}
-    columns: dict[str, str] = {}
-    for column in spec.facts:
-        ref = REFERENCES.get(column)
-        values[ref.tidy_column if ref else column] = row.values[column]
-        columns[ref.tidy_column if ref else column] = column
-    if spec.id_column:
-        values[spec.id_column] = (f"{plan.source_id}-{code}-{spec.letter}"
-                                  f"{_next_number(plan, spec, code, data):02d}")
-    values["municipality_code"] = code
-    columns["municipality_code"] = "municipality_code"
-    values["source_id"] = plan.source_id
-    values["quote"] = "".join(row.values[EVIDENCE].splitlines())
-    values["note"] = row.values["note"]
-    columns.update(quote=EVIDENCE, note="note")
-    return NewRow(spec, {c: values.get(c, "") for c in table.columns}, row, columns)
 
 
 def _resolve(plan: Plan, data: DataSet) -> None:

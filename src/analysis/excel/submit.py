@@ -177,7 +177,8 @@ def collect_rows(plan: Plan, data: DataSet, filled: FilledWorkbook) -> None:
                 continue
             seen[fact] = sheet_row.row
             if evidence_ok(sheet_row, plan.problems):
-                plan.rows.append(new_row(plan, spec, sheet_row))
+                number = sum(1 for r in plan.rows if r.spec is spec) + 1
+                plan.rows.append(new_row(plan, spec, sheet_row, plan.code, number))
     # A reference names the workbook's own new row first, else the latest existing one.
     targets = {ref.table: facts.latest_row_ids(data, ref.table, plan.code)
                for ref in REFERENCES.values()}
@@ -211,8 +212,9 @@ def evidence_ok(row: SheetRow, problems: list[WorkbookProblem]) -> bool:
     return not found
 
 
-def new_row(plan: Plan, spec: SheetSpec, row: SheetRow) -> NewRow:
-    """The tidy row of a workbook row (references are resolved afterwards)."""
+def new_row(plan: Plan, spec: SheetSpec, row: SheetRow, code: str, number: int) -> NewRow:
+    """The tidy row of a workbook row of ``code``, its id (in a table that has one)
+    numbered ``number`` (references are resolved afterwards)."""
     table = spec.table
     values: dict[str, str] = {}
     columns: dict[str, str] = {}
@@ -221,10 +223,8 @@ def new_row(plan: Plan, spec: SheetSpec, row: SheetRow) -> NewRow:
         values[ref.tidy_column if ref else column] = row.values[column]
         columns[ref.tidy_column if ref else column] = column
     if spec.id_column:
-        number = sum(1 for r in plan.rows if r.spec is spec) + 1
-        values[spec.id_column] = f"{plan.source_id}-{plan.code}-{spec.letter}{number:02d}"
-    if "municipality_code" in table.columns:
-        values["municipality_code"] = plan.code
+        values[spec.id_column] = f"{plan.source_id}-{code}-{spec.letter}{number:02d}"
+    values["municipality_code"] = code  # dropped below where the table has no such column
     values["source_id"] = plan.source_id
     # The contract stores a passage that runs over a line break without the break.
     values["quote"] = "".join(row.values[EVIDENCE].splitlines())
