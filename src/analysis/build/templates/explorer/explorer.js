@@ -318,6 +318,18 @@
     return key === sortKey ? (dir === "asc" ? "desc" : "asc") : "asc";
   }
 
+  // A header whose buttons sort by state[sortField] in state[dirField] (the facts: sort,
+  // dir; the comparison: gsort, gdir), redraw, record the view and keep the focus.
+  function sortableHeader(table, columns, sortField, dirField) {
+    headerRow(table, columns, state[sortField], state[dirField], function (key) {
+      state[dirField] = nextSort(key, state[sortField], state[dirField]);
+      state[sortField] = key;
+      render();
+      commit(true);
+      focusSortButton(table, key);
+    });
+  }
+
   function cell(row, className) {
     var td = document.createElement("td");
     if (className) { td.className = className; }
@@ -559,13 +571,7 @@
       : W.status_none;
     status.setAttribute("data-count", String(result.found.length));
     var table = document.getElementById("results");
-    headerRow(table, FACT_COLUMNS, state.sort, state.dir, function (key) {
-      state.dir = nextSort(key, state.sort, state.dir);
-      state.sort = key;
-      render();
-      commit(true);
-      focusSortButton(table, key);
-    });
+    sortableHeader(table, FACT_COLUMNS, "sort", "dir");
     var ordered = sortFound(result.found);
     var body = document.createElement("tbody");
     ordered.slice(0, shown).forEach(function (i) { body.appendChild(factRow(FACTS[i])); });
@@ -801,13 +807,7 @@
     status.textContent = format(W.gap_lead, { peers: peerName(state.focus, key), n: n });
     status.setAttribute("data-peers", String(n));
     status.setAttribute("data-group", key);
-    headerRow(table, GAP_COLUMNS, state.gsort, state.gdir, function (column) {
-      state.gdir = nextSort(column, state.gsort, state.gdir);
-      state.gsort = column;
-      render();
-      commit(true);
-      focusSortButton(table, column);
-    });
+    sortableHeader(table, GAP_COLUMNS, "gsort", "gdir");
     if (state.gsort) {
       var column = GAP_COLUMNS_BY_KEY[state.gsort];
       var sign = state.gdir === "desc" ? -1 : 1;
