@@ -52,9 +52,15 @@ UNREAD_COLUMNS = frozenset({"note"})
 
 def digest_files(paths: Iterable[Path], root: Path) -> str:
     """One hash over the names and contents of files (order-independent)."""
+    return _digest_named((str(path.relative_to(root)), path.read_bytes())
+                         for path in sorted(set(paths)))
+
+
+def _digest_named(named: Iterable[tuple[str, bytes]]) -> str:
+    """One hash over (name, content) pairs, in the order given."""
     digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, content in named:
+        digest.update(name.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()
 
 
@@ -64,10 +70,11 @@ def code_digest() -> str:
                          if p.is_file() and "__pycache__" not in p.parts), PACKAGE_DIR)
 
 
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]], list[str]]:
+def _rows(path: Path, content: bytes | None = None,
+          ) -> tuple[list[str], list[dict[str, str]], list[str]]:
     """Header, rows as dicts, and each row's text as the notebooks read it (its fields
-    but the ``UNREAD_COLUMNS``, unit-separated)."""
-    text = decode_csv_bytes(path.read_bytes(), path)
+    but the ``UNREAD_COLUMNS``, unit-separated); ``content``: the file's bytes, if read."""
+    text = decode_csv_bytes(path.read_bytes() if content is None else content, path)
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
     read = [i for i, column in enumerate(header) if column not in UNREAD_COLUMNS]
@@ -135,7 +142,8 @@ def data_digests(data_dir: Path, audience: str = "all",
     per_code: dict = {}  # code → running sha256 of its rows
     unclaimed = hashlib.sha256()
     headers = hashlib.sha256(audience.encode())
-    read = {name: _rows(path) for name, path in tables.items() if path.is_file()}
+    contents = {name: path.read_bytes() for name, path in tables.items() if path.is_file()}
+    read = {name: _rows(tables[name], content) for name, content in contents.items()}
     body_code = {r["body_id"]: r.get(CODE, "") for r in read.get("network_bodies",
                                                                    ([], [], []))[1]}
     meeting_code = {r["meeting_id"]: r.get(CODE, "") for r in read.get("meetings",
@@ -160,7 +168,8 @@ def data_digests(data_dir: Path, audience: str = "all",
         headers.hexdigest())).encode()).hexdigest()
     return DataDigests(shared, {c: h.hexdigest() for c, h in per_code.items()},
                        unclaimed.hexdigest(),
-                       digest_files([p for p in tables.values() if p.is_file()], data_dir))
+                       _digest_named(sorted((str(tables[name].relative_to(data_dir)), content)
+                                            for name, content in contents.items())))
 
 
 def _owners(table: str, row: Mapping[str, str], body_code: Mapping[str, str],
